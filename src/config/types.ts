@@ -1,0 +1,132 @@
+// Shapes of mesh.yaml as written by the user (Raw*), and of the compiled,
+// immutable snapshot the request path reads (everything else). See
+// config/mesh.schema.json for the validated form and DESIGN.md section 2.
+import type { CompiledAllow } from '../authz/types.ts';
+
+export type MtlsMode = 'strict' | 'permissive' | 'disable';
+
+export interface RawStringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+export interface RawHeaderMatch extends RawStringMatch {
+  present?: boolean;
+}
+export interface RawRoute {
+  name?: string;
+  match?: { headers?: Record<string, RawHeaderMatch>; path?: RawStringMatch; method?: string | string[] };
+  split: Record<string, number>;
+  sticky?: { header?: string; cookie?: string };
+  timeout?: string;
+}
+export interface RawAllowRule {
+  from: string[];
+  methods?: string[];
+  paths?: string[];
+}
+export interface RawService {
+  namespace?: string;
+  serviceAccount?: string;
+  port?: number;
+  mtls?: MtlsMode;
+  versions?: Record<string, { host: string; port?: number }>;
+  timeout?: string;
+  retries?: { attempts: number; on?: Array<string | number>; perTryTimeout?: string };
+  routes?: RawRoute[];
+  allowMode?: 'enforce' | 'audit';
+  allow?: RawAllowRule[];
+}
+export interface RawMesh {
+  trustDomain?: string;
+  mtls?: MtlsMode;
+  outboundTrafficPolicy?: 'allowAny' | 'registryOnly';
+  upstreamIdleTimeout?: string;
+  tracing?: { sampling?: number; otlpEndpoint?: string };
+  services?: Record<string, RawService>;
+}
+
+/** Who this sidecar is: from the MESHLET_* environment set by the injector. */
+export interface SidecarIdentity {
+  service: string;
+  namespace: string;
+  version: string;
+  serviceAccount: string;
+}
+
+/** One backend a route can send to: a version of a service. */
+export interface VersionTarget {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port`, the key of the upstream pool. */
+  readonly origin: string;
+}
+
+export type StringMatcher = (value: string) => boolean;
+
+export interface CompiledRoute {
+  readonly name: string;
+  readonly index: number;
+  /** Header name (lower case) → matcher; `undefined` value means "must be absent". */
+  readonly headers: ReadonlyArray<{ readonly name: string; readonly test: StringMatcher | null; readonly present: boolean }>;
+  readonly path: StringMatcher | null;
+  readonly methods: ReadonlySet<string> | null;
+  /** Versions with positive weight, and their cumulative weights (last = total). */
+  readonly targets: readonly VersionTarget[];
+  readonly cumulative: readonly number[];
+  readonly totalWeight: number;
+  readonly sticky: { readonly header?: string; readonly cookie?: string } | null;
+  readonly timeoutMs: number;
+}
+
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly onConnectFailure: boolean;
+  readonly onReset: boolean;
+  /** Upstream status codes that trigger a retry. */
+  readonly statuses: ReadonlySet<number>;
+  readonly perTryTimeoutMs: number;
+}
+
+export interface CompiledService {
+  readonly name: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>` */
+  readonly spiffeId: string;
+  /** `<name>.<namespace>.svc.cluster.local` */
+  readonly fqdn: string;
+  readonly port: number;
+  readonly mtls: MtlsMode;
+  readonly versions: ReadonlyMap<string, VersionTarget>;
+  readonly routes: readonly CompiledRoute[];
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy | null;
+  /** null: no `allow` key, anyone may call. */
+  readonly allow: CompiledAllow | null;
+}
+
+export interface CompiledMesh {
+  readonly hash: string;
+  readonly source: string;
+  readonly loadedAt: Date;
+  readonly raw: RawMesh;
+  readonly trustDomain: string;
+  readonly mtls: MtlsMode;
+  readonly outboundTrafficPolicy: 'allowAny' | 'registryOnly';
+  readonly upstreamIdleTimeoutMs: number;
+  readonly tracing: { readonly sampling: number; readonly otlpEndpoint: string | null };
+  /** Every accepted spelling of a service host (with and without port) → service. */
+  readonly hosts: ReadonlyMap<string, CompiledService>;
+  readonly services: ReadonlyMap<string, CompiledService>;
+  readonly self: SidecarIdentity;
+}
+
+/** A config problem with its position in the file. */
+export interface ConfigIssue {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly message: string;
+}

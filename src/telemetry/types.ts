@@ -1,0 +1,75 @@
+// The telemetry seam the listeners call. Implementations: metrics.ts
+// (prom-client) and tracing.ts (OpenTelemetry); `noopTelemetry` when off.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ResponseFlags } from '../errors.ts';
+
+/**
+ * The request labels of DESIGN.md section 6 that do not change per request for
+ * a given (reporter, source, destination version, security policy). Callers
+ * build one per compiled target and reuse it, so recording never builds strings.
+ */
+export interface StaticRequestLabels {
+  readonly reporter: 'source' | 'destination';
+  readonly source_workload: string;
+  readonly source_workload_namespace: string;
+  readonly source_version: string;
+  readonly source_principal: string;
+  readonly destination_workload: string;
+  readonly destination_workload_namespace: string;
+  readonly destination_service: string;
+  readonly destination_service_name: string;
+  readonly destination_version: string;
+  readonly request_protocol: 'http' | 'grpc';
+  readonly connection_security_policy: 'mutual_tls' | 'none' | 'unknown';
+}
+
+/** Records requests for one StaticRequestLabels set; children are cached inside. */
+export interface RequestRecorder {
+  record(
+    method: string,
+    responseCode: number,
+    responseFlags: ResponseFlags,
+    durationSeconds: number,
+    requestBytes: number,
+    responseBytes: number,
+    traceId: string | undefined,
+  ): void;
+}
+
+export interface MeshMetrics {
+  recorder(labels: StaticRequestLabels): RequestRecorder;
+  authzDenied(sourcePrincipal: string, destinationService: string, mode: 'enforce' | 'audit'): void;
+  configReload(result: 'success' | 'failure', hash: string | null): void;
+  tlsHandshakeFailure(direction: 'inbound' | 'outbound', reason: string): void;
+  /** Prometheus text, or OpenMetrics with exemplars when `accept` asks for it. */
+  render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
+}
+
+export type SpanKindName = 'server' | 'client';
+
+/** A started span; `null` from the tracer means "not sampled, do nothing". */
+export interface SpanHandle {
+  readonly traceId: string;
+  /** Sets W3C and B3 headers for the next hop into a flat [name, value, ...] array. */
+  inject(headers: string[]): void;
+  setAttribute(key: string, value: string | number | boolean): void;
+  end(statusCode: number, flags: ResponseFlags): void;
+}
+
+export interface MeshTracing {
+  /**
+   * Starts a span for a request. For `server`, the parent comes from the
+   * incoming headers (W3C, B3 single/multi, Jaeger); for `client`, from
+   * `parent` when given, else from the headers.
+   */
+  start(
+    kind: SpanKindName,
+    name: string,
+    headers: IncomingHttpHeaders,
+    parent: SpanHandle | null,
+    attributes: Record<string, string | number | boolean>,
+  ): SpanHandle | null;
+  /** Applies a new sampling ratio / endpoint from a reloaded config. */
+  configure(sampling: number, otlpEndpoint: string | null): void;
+  shutdown(): Promise<void>;
+}
