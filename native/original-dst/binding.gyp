@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "original_dst",
+      "sources": ["original_dst.cc"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,63 @@
+// The destination a redirected connection was really headed to, from the
+// kernel's conntrack entry (SO_ORIGINAL_DST). Node has no getsockopt, so this
+// goes through the small addon in native/original-dst, loaded on first use:
+// a machine without the addon still proxies HTTP, it only loses non-HTTP TCP
+// passthrough, and says so once.
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { log } from '../telemetry/log.ts';
+
+export interface OriginalDst {
+  address: string;
+  port: number;
+  family: 4 | 6;
+}
+
+interface Addon {
+  originalDst(fd: number): OriginalDst | null;
+}
+
+const ADDON_PATH = '../../native/original-dst/build/Release/original_dst.node';
+
+let addon: Addon | null | undefined;
+
+function loadAddon(): Addon | null {
+  if (addon !== undefined) return addon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+  } catch (err) {
+    addon = null;
+    log.warn(
+      { err: (err as Error).message },
+      'SO_ORIGINAL_DST addon not available (build it with `npm rebuild meshlet` or ' +
+        '`node native/original-dst/build.mjs`); non-HTTP TCP passthrough is disabled',
+    );
+  }
+  return addon;
+}
+
+/** Whether the addon could be loaded, for start-up logs and tests. */
+export function originalDstAvailable(): boolean {
+  return loadAddon() !== null;
+}
+
+/**
+ * Original destination of the accepted connection on file descriptor `fd`, or
+ * null when it was not redirected by netfilter NAT, the fd is not a TCP
+ * socket, or the addon is missing. Throws only for a non-integer fd.
+ */
+export function originalDst(fd: number): OriginalDst | null {
+  const impl = loadAddon();
+  return impl === null ? null : impl.originalDst(fd);
+}
+
+/**
+ * Same for an accepted `net.Socket`. Node keeps the descriptor on the internal
+ * TCP handle (`socket._handle.fd`, Unix only); a TLS or already-closed socket
+ * has none and yields null.
+ */
+export function originalDstOf(socket: Socket): OriginalDst | null {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  if (typeof fd !== 'number' || fd < 0) return null;
+  return originalDst(fd);
+}
