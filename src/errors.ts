@@ -2,7 +2,8 @@
 // and in metrics. Layers throw or pass a ProxyError; the listeners' rescue step
 // turns it into a response with this table, nothing else sets error statuses.
 
-export type Flag = 'NR' | 'UH' | 'UF' | 'UC' | 'UT' | 'URX' | 'RBAC' | 'DPE' | 'LR';
+// DC (downstream closed before the response completed) only ever appears in metrics.
+export type Flag = 'NR' | 'UH' | 'UF' | 'UC' | 'UT' | 'URX' | 'RBAC' | 'DPE' | 'LR' | 'DC';
 
 /** Value of the `response_flags` metric label: a flag, or `-` when the request had none. */
 export type ResponseFlags = Flag | '-';
@@ -17,6 +18,7 @@ const STATUS: Record<Flag, number> = {
   RBAC: 403,
   DPE: 400,
   LR: 503,
+  DC: 499,
 };
 
 const TITLE: Record<Flag, string> = {
@@ -29,6 +31,7 @@ const TITLE: Record<Flag, string> = {
   RBAC: 'denied by allow rules',
   DPE: 'malformed request',
   LR: 'local reset',
+  DC: 'downstream connection closed',
 };
 
 export class ProxyError extends Error {

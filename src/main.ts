@@ -5,12 +5,18 @@ type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run: Command }> }> = {
   run: { describe: 'start the sidecar', load: () => import('./cli/run.ts') },
-  validate: { describe: 'check a mesh.yaml, print file:line:col errors', load: () => import('./cli/validate.ts') },
+  validate: {
+    describe: 'check a mesh.yaml, print file:line:col errors',
+    load: () => import('./cli/validate.ts'),
+  },
   inject: { describe: 'print manifests with the sidecar injected', load: () => import('./cli/inject.ts') },
   webhook: { describe: 'run the mutating admission webhook', load: () => import('./cli/webhook.ts') },
   certs: { describe: 'make development certificates (certs dev)', load: () => import('./cli/certs.ts') },
   graph: { describe: 'service dependency graph from Prometheus', load: () => import('./cli/graph.ts') },
-  'init-iptables': { describe: 'install traffic capture rules', load: () => import('./cli/init-iptables.ts') },
+  'init-iptables': {
+    describe: 'install traffic capture rules',
+    load: () => import('./cli/init-iptables.ts'),
+  },
 };
 
 function usage(): string {

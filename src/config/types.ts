@@ -69,7 +69,11 @@ export interface CompiledRoute {
   readonly name: string;
   readonly index: number;
   /** Header name (lower case) → matcher; `undefined` value means "must be absent". */
-  readonly headers: ReadonlyArray<{ readonly name: string; readonly test: StringMatcher | null; readonly present: boolean }>;
+  readonly headers: ReadonlyArray<{
+    readonly name: string;
+    readonly test: StringMatcher | null;
+    readonly present: boolean;
+  }>;
   readonly path: StringMatcher | null;
   readonly methods: ReadonlySet<string> | null;
   /** Versions with positive weight, and their cumulative weights (last = total). */

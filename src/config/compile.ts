@@ -1,0 +1,248 @@
+// Validated mesh.yaml → immutable snapshot. Everything the request path needs
+// is precomputed here: host lookup table, compiled regexes, cumulative weights,
+// timeouts in ms, SPIFFE ids. The request path never parses or allocates config.
+import type {
+  CompiledMesh,
+  CompiledRoute,
+  CompiledService,
+  RawHeaderMatch,
+  RawMesh,
+  RawRoute,
+  RawService,
+  RawStringMatch,
+  RetryPolicy,
+  SidecarIdentity,
+  StringMatcher,
+  VersionTarget,
+} from './types.ts';
+import { compileAllowRules } from './compile-allow.ts';
+import { parseDuration } from './duration.ts';
+
+/** A semantic error the schema cannot express, with the path of the offending node. */
+export class CompileError extends Error {
+  readonly path: readonly (string | number)[];
+  constructor(path: readonly (string | number)[], message: string) {
+    super(message);
+    this.path = path;
+  }
+}
+
+const DEFAULT_IDLE_TIMEOUT_MS = 4000;
+const DEFAULT_TRACE_SAMPLING = 0.01;
+const CLUSTER_DOMAIN = 'cluster.local';
+
+export function compileMesh(
+  raw: RawMesh,
+  meta: { hash: string; source: string; self: SidecarIdentity },
+): CompiledMesh {
+  const trustDomain = raw.trustDomain ?? 'cluster.local';
+  const mtls = raw.mtls ?? 'permissive';
+  const rawServices = raw.services ?? {};
+
+  // Identities first: allow rules name other services by their registry entry.
+  const identities = new Map<string, { namespace: string; serviceAccount: string }>();
+  for (const [name, svc] of Object.entries(rawServices)) {
+    identities.set(name, {
+      namespace: svc.namespace ?? meta.self.namespace,
+      serviceAccount: svc.serviceAccount ?? name,
+    });
+  }
+
+  const services = new Map<string, CompiledService>();
+  const hosts = new Map<string, CompiledService>();
+  for (const [name, svc] of Object.entries(rawServices)) {
+    const compiled = compileService(name, svc, {
+      trustDomain,
+      mtls,
+      self: meta.self,
+      identities,
+    });
+    services.set(name, compiled);
+    for (const host of hostSpellings(compiled)) {
+      if (!hosts.has(host)) hosts.set(host, compiled);
+    }
+  }
+
+  return Object.freeze({
+    hash: meta.hash,
+    source: meta.source,
+    loadedAt: new Date(),
+    raw,
+    trustDomain,
+    mtls,
+    outboundTrafficPolicy: raw.outboundTrafficPolicy ?? 'allowAny',
+    upstreamIdleTimeoutMs:
+      duration(raw.upstreamIdleTimeout, ['upstreamIdleTimeout']) ?? DEFAULT_IDLE_TIMEOUT_MS,
+    tracing: Object.freeze({
+      sampling: raw.tracing === undefined ? 0 : (raw.tracing.sampling ?? DEFAULT_TRACE_SAMPLING),
+      otlpEndpoint: raw.tracing?.otlpEndpoint ?? null,
+    }),
+    hosts,
+    services,
+    self: meta.self,
+  });
+}
+
+interface ServiceContext {
+  trustDomain: string;
+  mtls: CompiledMesh['mtls'];
+  self: SidecarIdentity;
+  identities: ReadonlyMap<string, { namespace: string; serviceAccount: string }>;
+}
+
+function compileService(name: string, svc: RawService, ctx: ServiceContext): CompiledService {
+  const at = ['services', name];
+  const { namespace, serviceAccount } = ctx.identities.get(name)!;
+  const port = svc.port ?? 80;
+
+  const versions = new Map<string, VersionTarget>();
+  // A service listed without versions is one backend: its own host name.
+  const rawVersions = svc.versions ?? { default: { host: name, port } };
+  for (const [version, v] of Object.entries(rawVersions)) {
+    const vport = v.port ?? port;
+    versions.set(
+      version,
+      Object.freeze({ name: version, host: v.host, port: vport, origin: `http://${v.host}:${vport}` }),
+    );
+  }
+
+  const timeoutMs = duration(svc.timeout, [...at, 'timeout']) ?? 0;
+  // Without routes, traffic spreads evenly over every version, like a plain Kubernetes Service.
+  const rawRoutes: RawRoute[] = svc.routes ?? [
+    { split: Object.fromEntries([...versions.keys()].map((v) => [v, 1])) },
+  ];
+  const routes = rawRoutes.map((r, i) => compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i]));
+
+  const allow = compileAllowRules(svc, [...at], {
+    trustDomain: ctx.trustDomain,
+    sidecarNamespace: ctx.self.namespace,
+    services: ctx.identities,
+  });
+
+  return Object.freeze({
+    name,
+    namespace,
+    serviceAccount,
+    spiffeId: `spiffe://${ctx.trustDomain}/ns/${namespace}/sa/${serviceAccount}`,
+    fqdn: `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`,
+    port,
+    mtls: svc.mtls ?? ctx.mtls,
+    versions,
+    routes: Object.freeze(routes),
+    timeoutMs,
+    retry: compileRetry(svc.retries, [...at, 'retries']),
+    allow,
+  });
+}
+
+function compileRoute(
+  r: RawRoute,
+  index: number,
+  versions: ReadonlyMap<string, VersionTarget>,
+  serviceTimeoutMs: number,
+  at: (string | number)[],
+): CompiledRoute {
+  const targets: VersionTarget[] = [];
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const [version, weight] of Object.entries(r.split)) {
+    const target = versions.get(version);
+    if (target === undefined) {
+      throw new CompileError(
+        [...at, 'split', version],
+        `split names version '${version}', which the service does not list under versions (known: ${[...versions.keys()].join(', ')})`,
+      );
+    }
+    if (weight <= 0) continue;
+    total += weight;
+    targets.push(target);
+    cumulative.push(total);
+  }
+  if (total === 0)
+    throw new CompileError([...at, 'split'], 'split needs at least one version with a positive weight');
+
+  const headers = Object.entries(r.match?.headers ?? {}).map(([name, m]) => ({
+    name: name.toLowerCase(),
+    present: m.present !== false,
+    test: m.present === undefined ? headerMatcher(m, [...at, 'match', 'headers', name]) : null,
+  }));
+  const methods =
+    r.match?.method === undefined
+      ? null
+      : new Set(Array.isArray(r.match.method) ? r.match.method : [r.match.method]);
+
+  return Object.freeze({
+    name: r.name ?? `route-${index}`,
+    index,
+    headers: Object.freeze(headers),
+    path: r.match?.path === undefined ? null : stringMatcher(r.match.path, [...at, 'match', 'path']),
+    methods,
+    targets: Object.freeze(targets),
+    cumulative: Object.freeze(cumulative),
+    totalWeight: total,
+    sticky:
+      r.sticky === undefined ? null : Object.freeze({ ...r.sticky, header: r.sticky.header?.toLowerCase() }),
+    timeoutMs: duration(r.timeout, [...at, 'timeout']) ?? serviceTimeoutMs,
+  });
+}
+
+function headerMatcher(m: RawHeaderMatch, at: (string | number)[]): StringMatcher {
+  return stringMatcher(m, at);
+}
+
+function stringMatcher(m: RawStringMatch, at: (string | number)[]): StringMatcher {
+  if (m.exact !== undefined) {
+    const exact = m.exact;
+    return (v) => v === exact;
+  }
+  if (m.prefix !== undefined) {
+    const prefix = m.prefix;
+    return (v) => v.startsWith(prefix);
+  }
+  const source = m.regex!;
+  let re: RegExp;
+  try {
+    // Full-match semantics, as in Istio/Envoy (RE2 `FullMatch`).
+    re = new RegExp(`^(?:${source})$`);
+  } catch (err) {
+    throw new CompileError([...at, 'regex'], `invalid regex: ${(err as Error).message}`);
+  }
+  return (v) => re.test(v);
+}
+
+const RETRY_KEYWORDS: Record<string, readonly number[]> = {
+  '5xx': [500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511],
+  'gateway-error': [502, 503, 504],
+};
+
+function compileRetry(r: RawService['retries'], at: (string | number)[]): RetryPolicy | null {
+  if (r === undefined || r.attempts === 0) return null;
+  const on = r.on ?? ['connect-failure', 'reset', 'gateway-error'];
+  const statuses = new Set<number>();
+  for (const cond of on) {
+    if (typeof cond === 'number') statuses.add(cond);
+    else for (const code of RETRY_KEYWORDS[cond] ?? []) statuses.add(code);
+  }
+  return Object.freeze({
+    attempts: r.attempts,
+    onConnectFailure: on.includes('connect-failure'),
+    onReset: on.includes('reset'),
+    statuses,
+    perTryTimeoutMs: duration(r.perTryTimeout, [...at, 'perTryTimeout']) ?? 0,
+  });
+}
+
+function duration(text: string | undefined, at: (string | number)[]): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new CompileError(at, (err as Error).message);
+  }
+}
+
+/** Every host spelling DESIGN.md section 2 accepts for a service, with and without its port. */
+function hostSpellings(s: CompiledService): string[] {
+  const names = [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, s.fqdn];
+  return names.flatMap((n) => [n, `${n}:${s.port}`]);
+}

@@ -1,0 +1,81 @@
+// Upstream connection pools: one undici Pool per (origin, expected peer
+// identity). Idle connections close before a typical upstream idle timeout so
+// keep-alive races stay rare; the call layer retries the rest.
+import { Pool, type buildConnector } from 'undici';
+
+export type ConnectorFactory = (expectedSpiffeId: string) => buildConnector.connector;
+
+export interface PoolOptions {
+  idleTimeoutMs: number;
+}
+
+export class UpstreamPools {
+  #pools = new Map<string, Pool>();
+  #idleTimeoutMs: number;
+  #tlsConnector: ConnectorFactory | null = null;
+
+  constructor(opts: PoolOptions) {
+    this.#idleTimeoutMs = opts.idleTimeoutMs;
+  }
+
+  /** Enables mTLS origination; pools made later for a SPIFFE id use it. */
+  setTlsConnector(factory: ConnectorFactory | null): void {
+    this.#tlsConnector = factory;
+  }
+
+  /** Idle timeout for pools created from now on (a config reload changes it). */
+  setIdleTimeout(ms: number): void {
+    if (ms === this.#idleTimeoutMs) return;
+    this.#idleTimeoutMs = ms;
+    this.#closeAll();
+  }
+
+  get(origin: string, spiffeId: string | null): Pool {
+    const key = spiffeId === null ? origin : `${origin}#${spiffeId}`;
+    let pool = this.#pools.get(key);
+    if (pool === undefined) {
+      pool = this.#create(origin, spiffeId);
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Drops pools whose key is not in `keep` (after a reload removed their upstream); in-flight requests finish. */
+  retain(keep: (origin: string) => boolean): void {
+    for (const [key, pool] of this.#pools) {
+      const origin = key.split('#')[0]!;
+      if (keep(origin)) continue;
+      this.#pools.delete(key);
+      pool.close().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    await Promise.allSettled(pools.map((p) => p.close()));
+  }
+
+  #closeAll(): void {
+    for (const pool of this.#pools.values()) pool.close().catch(() => {});
+    this.#pools.clear();
+  }
+
+  #create(origin: string, spiffeId: string | null): Pool {
+    const connect =
+      spiffeId !== null && this.#tlsConnector !== null ? this.#tlsConnector(spiffeId) : undefined;
+    return new Pool(origin, {
+      connections: null,
+      pipelining: 1,
+      keepAliveTimeout: this.#idleTimeoutMs,
+      // Cap what the upstream advertises too: it may close at exactly its own limit.
+      keepAliveMaxTimeout: this.#idleTimeoutMs,
+      keepAliveTimeoutThreshold: 500,
+      connectTimeout: 5000,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      maxHeaderSize: 64 * 1024,
+      ...(connect === undefined ? {} : { connect }),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+// The rescue step: every error the proxy answers itself goes out through here,
+// as DESIGN.md section 3 fixes it — status, `x-meshlet-error` flag, small JSON body.
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ProxyError } from '../errors.ts';
+
+export function replyError(res: ServerResponse, err: ProxyError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = err.body();
+  res.writeHead(err.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-meshlet-error': err.flag,
+  });
+  res.end(body);
+}
+
+/**
+ * Errors raised by node's HTTP parser before a request object exists
+ * (malformed, smuggling attempts, oversized headers, header timeout). The
+ * reply is written on the raw socket and the connection closed: after a
+ * framing error nothing later on that connection can be trusted.
+ */
+export function parserError(err: NodeJS.ErrnoException & { code?: string }): ProxyError | null {
+  switch (err.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return null;
+    case 'HPE_HEADER_OVERFLOW':
+      return new ProxyError('DPE', 'request headers too large', { status: 431 });
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'HPE_HEADERS_TIMEOUT':
+      return new ProxyError('DPE', 'request headers not received in time', { status: 408 });
+    default:
+      return new ProxyError('DPE', `malformed request: ${err.code ?? err.message}`, { status: 400 });
+  }
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
+
+export function writeRawError(socket: Socket, err: ProxyError): void {
+  if (
+    !socket.writable ||
+    (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+  ) {
+    socket.destroy();
+    return;
+  }
+  const body = err.body();
+  socket.end(
+    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-meshlet-error: ${err.flag}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  socket.destroySoon();
+}

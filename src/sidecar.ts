@@ -1,0 +1,35 @@
+// What the listeners share: the published config, upstream pools, telemetry,
+// the pod's identity and the drain state. Built once by `meshlet run`.
+import type { ConfigStore } from './config/store.ts';
+import type { SidecarIdentity } from './config/types.ts';
+import type { UpstreamPools } from './forward/pools.ts';
+import type { RandomSource } from './route/pick.ts';
+import type { Logger } from './telemetry/log.ts';
+import type { MeshMetrics, MeshTracing } from './telemetry/types.ts';
+
+export interface Limits {
+  /** Request header block limit (431 above it). */
+  readonly maxHeaderBytes: number;
+  /** Time a client has to send its complete request headers (408 after it). */
+  readonly headersTimeoutMs: number;
+  /** Idle keep-alive time for downstream connections. */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface Sidecar {
+  readonly config: ConfigStore;
+  readonly pools: UpstreamPools;
+  readonly metrics: MeshMetrics;
+  readonly tracing: MeshTracing;
+  readonly log: Logger;
+  readonly random: RandomSource;
+  readonly self: SidecarIdentity;
+  readonly limits: Limits;
+  /** Port of the local app, for the inbound side. */
+  readonly appPort: number;
+  readonly accessLog: boolean;
+  /** Set once SIGTERM or /quitquitquit arrives. */
+  draining: boolean;
+  /** Requests accepted and not yet finished, across listeners. */
+  inFlight: number;
+}

@@ -1,0 +1,18 @@
+// Telemetry that records nothing: used when metrics or tracing are turned off.
+import type { MeshMetrics, MeshTracing, RequestRecorder } from './types.ts';
+
+const noopRecorder: RequestRecorder = { record() {} };
+
+export const noopMetrics: MeshMetrics = {
+  recorder: () => noopRecorder,
+  authzDenied() {},
+  configReload() {},
+  tlsHandshakeFailure() {},
+  render: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
+};
+
+export const noopTracing: MeshTracing = {
+  start: () => null,
+  configure() {},
+  shutdown: async () => {},
+};
