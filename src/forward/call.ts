@@ -53,7 +53,6 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #onDrain: (() => void) | null = null;
 
   constructor(req: IncomingMessage, res: ServerResponse, plan: CallPlan, done: CallDone, reply: ErrorReply) {
-    this.#req = req;
     this.#res = res;
     this.#plan = plan;
     this.#done = done;
