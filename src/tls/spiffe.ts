@@ -1,0 +1,83 @@
+// SPIFFE IDs: parsing by the SPIFFE ID spec, reading them from X.509-SVIDs,
+// and the one function the request path asks for the caller's identity.
+import type { TLSSocket } from 'node:tls';
+import { x509 } from './x509.ts';
+
+const SCHEME = 'spiffe://';
+const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
+const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+export interface SpiffeId {
+  readonly trustDomain: string;
+  /** `/ns/default/sa/reviews`; empty for a trust domain's own ID. */
+  readonly path: string;
+}
+
+/**
+ * Parses a SPIFFE ID strictly: lower-case scheme and trust domain, no port,
+ * user info, query, fragment or percent-encoding, no empty, `.` or `..`
+ * segments. Anything looser could let two spellings name one workload.
+ */
+export function parseSpiffeId(uri: string): SpiffeId | null {
+  if (uri.length > 2048 || !uri.startsWith(SCHEME)) return null;
+  const rest = uri.slice(SCHEME.length);
+  const slash = rest.indexOf('/');
+  const trustDomain = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? '' : rest.slice(slash);
+  if (trustDomain === '' || trustDomain.length > 255 || !TRUST_DOMAIN.test(trustDomain)) return null;
+  if (path !== '' && !path.slice(1).split('/').every(isPathSegment)) return null;
+  return { trustDomain, path };
+}
+
+function isPathSegment(segment: string): boolean {
+  return segment !== '.' && segment !== '..' && PATH_SEGMENT.test(segment);
+}
+
+/** `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>`, the Kubernetes workload form. */
+export function workloadSpiffeId(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `${SCHEME}${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** True for a valid SPIFFE ID of a workload (non-empty path) in `trustDomain`. */
+export function isWorkloadIdIn(spiffeId: string, trustDomain: string): boolean {
+  const id = parseSpiffeId(spiffeId);
+  return id !== null && id.path !== '' && id.trustDomain === trustDomain;
+}
+
+/**
+ * The SPIFFE ID of an X.509-SVID (DER). An SVID carries exactly one URI SAN;
+ * a certificate with none, several, or an invalid one has no identity.
+ */
+export function spiffeIdOfCertificate(der: Uint8Array | ArrayBuffer): string | null {
+  let uris: string[];
+  try {
+    const san = new x509.X509Certificate(der).getExtension(x509.SubjectAlternativeNameExtension);
+    if (san === null) return null;
+    uris = san.names.items.filter((name) => name.type === 'url').map((name) => name.value);
+  } catch {
+    // Unparseable, or a SAN type the parser refuses (otherName, X.400): no identity.
+    return null;
+  }
+  if (uris.length !== 1) return null;
+  const id = parseSpiffeId(uris[0]!);
+  return id === null || id.path === '' ? null : uris[0]!;
+}
+
+// One parse per connection, not per request on a keep-alive connection.
+const peerIds = new WeakMap<TLSSocket, string | null>();
+
+/**
+ * The caller's SPIFFE ID, or null. Only a peer certificate that the TLS stack
+ * verified against our CA bundle (`socket.authorized`) counts, and only when
+ * its ID is in `trustDomain`: plaintext or unverified callers have no identity.
+ */
+export function peerSpiffeId(socket: TLSSocket, trustDomain: string): string | null {
+  if (socket.authorized !== true) return null;
+  let id = peerIds.get(socket);
+  if (id === undefined) {
+    const cert = socket.getPeerX509Certificate();
+    id = cert === undefined ? null : spiffeIdOfCertificate(cert.raw);
+    peerIds.set(socket, id);
+  }
+  return id !== null && isWorkloadIdIn(id, trustDomain) ? id : null;
+}
