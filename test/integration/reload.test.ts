@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { KubeletConfigDir, type RunningSidecar, serviceYaml, startSidecar, startVersions, tempDir } from '../helpers/mesh.ts';
+import {
+  KubeletConfigDir,
+  type RunningSidecar,
+  serviceYaml,
+  startSidecar,
+  startVersions,
+  tempDir,
+} from '../helpers/mesh.ts';
 
 const agent = new Agent({ connections: 8 });
 
@@ -118,6 +125,9 @@ describe('start-up with an invalid config', () => {
     const dir = tempDir();
     const file = join(dir, 'mesh.yaml');
     await writeFile(file, 'mtls: sometimes\nservices: {}\n');
-    await assert.rejects(startSidecar({ configFile: file }), /exited with 1[\s\S]*mesh\.yaml:1:7: mtls: must be one of "strict", "permissive", "disable"/);
+    await assert.rejects(
+      startSidecar({ configFile: file }),
+      /exited with 1[\s\S]*mesh\.yaml:1:7: mtls: must be one of "strict", "permissive", "disable"/,
+    );
   });
 });
