@@ -140,7 +140,8 @@ export async function issueLeaf(ca: DevCa, options: LeafOptions): Promise<Issued
     certPem: certificate.toString('pem'),
     keyPem: keyPemOf(keys.privateKey),
     caPem: ca.certPem,
-    serialNumber: certificate.serialNumber,
+    // Upper-case hex, as node:crypto X509Certificate reports it.
+    serialNumber: certificate.serialNumber.toUpperCase(),
     notBefore,
     notAfter,
   };

@@ -49,6 +49,7 @@ export class TlsNotReadyError extends Error {
 }
 
 const MIN_VERSION = 'TLSv1.3';
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 // The PEM text behind each snapshot, for tls.Server#setSecureContext, which
 // takes options rather than a built context. Kept off the snapshot object so
@@ -88,8 +89,10 @@ export function buildTlsSnapshot(
   if (leaf.validToDate.getTime() <= now.getTime()) {
     throw new Error(`${CERT_FILE} expired at ${leaf.validToDate.toISOString()}`);
   }
+  const anchors = caPem.match(PEM_CERTIFICATE) ?? [];
   try {
-    new X509Certificate(caPem);
+    if (anchors.length === 0) throw new Error('empty');
+    for (const anchor of anchors) new X509Certificate(anchor);
   } catch {
     throw new Error(`${CA_FILE} is not a PEM certificate bundle`);
   }
