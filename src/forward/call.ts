@@ -50,6 +50,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #retriedRace = false;
   #timer: NodeJS.Timeout | null = null;
   #deadlinePassed = false;
+  #tryTimer: NodeJS.Timeout | null = null;
   #onDrain: (() => void) | null = null;
 
   constructor(req: IncomingMessage, res: ServerResponse, plan: CallPlan, done: CallDone, reply: ErrorReply) {
@@ -72,13 +73,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#attempt++;
     this.#discard = false;
     const perTry = this.#plan.retry?.perTryTimeoutMs ?? 0;
+    // Our own timer: undici's header timers are coarse (about 1 s) below a second.
+    if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
+    if (perTry > 0) this.#tryTimer = setTimeout(this.#onTryTimeout, perTry);
     this.#plan.dispatcher.dispatch(
       {
         method: this.#plan.method,
         path: this.#plan.path,
         headers: this.#plan.headers,
         body: this.#body,
-        headersTimeout: perTry > 0 ? perTry : null,
         // We decide about retries; undici must not replay requests on its own.
         idempotent: false,
         blocking: false,
@@ -97,7 +100,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    controller: Dispatcher.DispatchController,
+    _controller: Dispatcher.DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
@@ -106,6 +109,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (retry?.statuses.has(statusCode) && this.#canRetry(retry.attempts)) {
       // Let the small error body drain so the connection stays pooled, then try again.
       this.#discard = true;
+      if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
       return;
     }
     this.#clearTimer();
@@ -116,7 +120,6 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const extra = this.#plan.responseHeaders;
     if (extra !== null) for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
     this.#res.writeHead(statusCode, out);
-    void controller;
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -205,6 +208,17 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#controller?.abort(err);
   };
 
+  #onTryTimeout = (): void => {
+    this.#tryTimer = null;
+    if (this.#started || this.#finished) return;
+    this.#controller?.abort(
+      new ProxyError(
+        'UT',
+        `no response within the per-try timeout of ${this.#plan.retry!.perTryTimeoutMs}ms`,
+      ),
+    );
+  };
+
   #onClientClose = (): void => {
     if (this.#finished) return;
     // The caller left before the exchange completed: stop the upstream work too.
@@ -222,6 +236,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   #clearTimer(): void {
+    if (this.#tryTimer !== null) {
+      clearTimeout(this.#tryTimer);
+      this.#tryTimer = null;
+    }
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
