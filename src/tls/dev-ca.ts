@@ -71,6 +71,11 @@ function serialNumber(): string {
   return bytes.toString('hex');
 }
 
+/** PEM with a final newline, like openssl writes it, so bundles concatenate cleanly. */
+function pemText(certificate: x509.X509Certificate): string {
+  return `${certificate.toString('pem')}\n`;
+}
+
 function keyPemOf(key: webcrypto.CryptoKey): string {
   return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
 }
@@ -97,7 +102,7 @@ export async function createDevCa(options: CaOptions): Promise<DevCa> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { trustDomain: options.trustDomain, certificate, certPem: certificate.toString('pem'), keys };
+  return { trustDomain: options.trustDomain, certificate, certPem: pemText(certificate), keys };
 }
 
 /** Signs an X.509-SVID (or, with odd options, a deliberately bad one for tests). */
@@ -137,7 +142,7 @@ export async function issueLeaf(ca: DevCa, options: LeafOptions): Promise<Issued
   });
   return {
     spiffeId: uris.length === 1 ? uris[0]! : null,
-    certPem: certificate.toString('pem'),
+    certPem: pemText(certificate),
     keyPem: keyPemOf(keys.privateKey),
     caPem: ca.certPem,
     // Upper-case hex, as node:crypto X509Certificate reports it.
