@@ -63,8 +63,8 @@ export function spiffeIdOfCertificate(der: Uint8Array | ArrayBuffer): string | n
   return id === null || id.path === '' ? null : uris[0]!;
 }
 
-// One parse per connection, not per request on a keep-alive connection.
-const peerIds = new WeakMap<TLSSocket, string | null>();
+// One certificate parse per connection, not per request on a keep-alive connection.
+const peerIds = new WeakMap<TLSSocket, { readonly id: string; readonly trustDomain: string } | null>();
 
 /**
  * The caller's SPIFFE ID, or null. Only a peer certificate that the TLS stack
@@ -73,11 +73,12 @@ const peerIds = new WeakMap<TLSSocket, string | null>();
  */
 export function peerSpiffeId(socket: TLSSocket, trustDomain: string): string | null {
   if (socket.authorized !== true) return null;
-  let id = peerIds.get(socket);
-  if (id === undefined) {
+  let peer = peerIds.get(socket);
+  if (peer === undefined) {
     const cert = socket.getPeerX509Certificate();
-    id = cert === undefined ? null : spiffeIdOfCertificate(cert.raw);
-    peerIds.set(socket, id);
+    const id = cert === undefined ? null : spiffeIdOfCertificate(cert.raw);
+    peer = id === null ? null : { id, trustDomain: parseSpiffeId(id)!.trustDomain };
+    peerIds.set(socket, peer);
   }
-  return id !== null && isWorkloadIdIn(id, trustDomain) ? id : null;
+  return peer !== null && peer.trustDomain === trustDomain ? peer.id : null;
 }

@@ -20,6 +20,8 @@ interface Inbound {
   port: number;
   failures: HandshakeFailureReason[];
   secured: string[];
+  /** peerSpiffeId of each secured socket when asked for another trust domain. */
+  otherTrustDomain: Array<string | null>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ interface Inbound {
 async function startInbound(material: TlsMaterial): Promise<Inbound> {
   const failures: HandshakeFailureReason[] = [];
   const secured: string[] = [];
+  const otherTrustDomain: Array<string | null> = [];
   const http = createHttpServer((req, res) => {
     const socket = req.socket as TLSSocket;
     const peer = typeof socket.getPeerX509Certificate === 'function' ? peerSpiffeId(socket, TD) : null;
@@ -37,6 +40,7 @@ async function startInbound(material: TlsMaterial): Promise<Inbound> {
     trustDomain: () => TD,
     onSecureConnection: (socket, spiffeId) => {
       secured.push(spiffeId);
+      otherTrustDomain.push(peerSpiffeId(socket, 'evil.local'));
       http.emit('connection', socket);
     },
     onHandshakeFailure: (reason) => failures.push(reason),
@@ -59,6 +63,7 @@ async function startInbound(material: TlsMaterial): Promise<Inbound> {
     port: (server.address() as { port: number }).port,
     failures,
     secured,
+    otherTrustDomain,
     async close() {
       for (const socket of sockets) socket.destroy();
       http.closeAllConnections();
@@ -146,6 +151,8 @@ describe('inbound mTLS (real handshakes on 127.0.0.1)', () => {
     assert.deepEqual(JSON.parse(result.body), { peer: id('productpage') });
     assert.equal(result.serverSerial, material.current!.serialNumber);
     assert.equal(inbound.secured.at(-1), id('productpage'));
+    // After a reload to another trust domain the same connection has no identity.
+    assert.equal(inbound.otherTrustDomain.at(-1), null);
   });
 
   test('plaintext in permissive mode reaches HTTP with no identity', async () => {
