@@ -1,7 +1,8 @@
 // SPIFFE IDs: parsing by the SPIFFE ID spec, reading them from X.509-SVIDs,
 // and the one function the request path asks for the caller's identity.
 import type { TLSSocket } from 'node:tls';
-import { x509 } from './x509.ts';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Certificate, id_ce_subjectAltName, SubjectAlternativeName } from '@peculiar/asn1-x509';
 
 const SCHEME = 'spiffe://';
 const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
@@ -51,11 +52,17 @@ export function isWorkloadIdIn(spiffeId: string, trustDomain: string): boolean {
 export function spiffeIdOfCertificate(der: Uint8Array | ArrayBuffer): string | null {
   let uris: string[];
   try {
-    const san = new x509.X509Certificate(der).getExtension(x509.SubjectAlternativeNameExtension);
-    if (san === null) return null;
-    uris = san.names.items.filter((name) => name.type === 'url').map((name) => name.value);
+    // The bare ASN.1 schema, not @peculiar/x509: this runs in the sidecar, which
+    // should not pay for the certificate-generation stack at start-up.
+    const extensions = AsnConvert.parse(der, Certificate).tbsCertificate.extensions ?? [];
+    const sans = extensions.filter((ext) => ext.extnID === id_ce_subjectAltName);
+    // RFC 5280 allows one SAN extension; two is a malformed certificate, not two identities.
+    if (sans.length !== 1) return null;
+    const names = AsnConvert.parse(sans[0]!.extnValue.buffer, SubjectAlternativeName);
+    uris = names.flatMap((name) =>
+      name.uniformResourceIdentifier === undefined ? [] : [name.uniformResourceIdentifier],
+    );
   } catch {
-    // Unparseable, or a SAN type the parser refuses (otherName, X.400): no identity.
     return null;
   }
   if (uris.length !== 1) return null;
