@@ -38,7 +38,9 @@ for (const file of files) {
   const register = mod.default ?? mod.register;
   if (typeof register !== 'function') {
     // a standalone script has already run its own Bench on import
-    process.stderr.write(`bench/micro/${file}: no default export or register(); ran as a standalone script\n`);
+    process.stderr.write(
+      `bench/micro/${file}: no default export or register(); ran as a standalone script\n`,
+    );
     continue;
   }
   await register(bench);

@@ -1,0 +1,368 @@
+// `npm run bench`: measures meshlet against direct calls, nginx and plain Node
+// proxies on this machine, in one bounded run. See docs/performance.md.
+//
+//   npm run bench [-- --quick] [--duration S] [--only REGEX] [--workers N]
+//                 [--rate R] [--cpu-prof] [--no-markdown]
+//
+// Writes bench/results/<timestamp>.json (+ latest.json for full runs) and the
+// section between the bench markers of BENCHMARKS.md (full runs only).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type LoadResult, runFixedRate, runWrk } from './lib/load.ts';
+import { cpuSeconds, installCleanup, killAll, rssBytes, sampleRss, sleep } from './lib/procs.ts';
+import {
+  type CellResult,
+  cellId,
+  checkTargets,
+  derive,
+  type Group,
+  type Load,
+  type Report,
+  renderComparison,
+  renderConsole,
+  renderMarkdown,
+  type ScenarioResult,
+  spliceMarkdown,
+} from './lib/report.ts';
+import {
+  direct,
+  type MeshletOptions,
+  REPO,
+  startBaseline,
+  startMeshletOneHop,
+  startMeshPath,
+  startNginx,
+  startNodeServer,
+  type Target,
+  Unavailable,
+} from './lib/targets.ts';
+import { describeMachine, findTools, type Tools } from './lib/tools.ts';
+
+const USAGE = `usage: npm run bench -- [options]
+  --quick          short cells (3 s each, 1 s warm-up; the whole run takes about 1.5 minutes)
+  --duration S     seconds per cell (default 10; 3 with --quick)
+  --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, ...)
+  --workers N      run meshlet with MESHLET_WORKERS=N
+  --rate R         fixed-rate cells' request rate (default 1000)
+  --cpu-prof       run meshlet under --cpu-prof, profiles in bench/results/prof/
+  --no-markdown    do not rewrite BENCHMARKS.md
+`;
+
+interface Scenario {
+  id: string;
+  label: string;
+  group: Group;
+  loads: Load[];
+  start(): Promise<Target>;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    only: { type: 'string' },
+    workers: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '1000' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'no-markdown': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const seconds = Number(args.duration ?? (args.quick ? 3 : 10));
+const warmupSeconds = args.quick ? 1 : 3;
+const workers = Number(args.workers);
+const rate = Number(args.rate);
+const only = args.only === undefined ? null : new RegExp(args.only);
+if (!(seconds > 0 && seconds <= 600) || !(workers >= 1) || !(rate > 0)) {
+  process.stderr.write(USAGE);
+  process.exit(2);
+}
+
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const MiB = 2 ** 20;
+const resultsDir = join(REPO, 'bench', 'results');
+
+installCleanup();
+const tools = findTools(log);
+for (const note of tools.notes) log(note);
+const machine = describeMachine(tools);
+const tmp = mkdtempSync(join(tmpdir(), 'meshlet-bench-'));
+const meshletOptions: MeshletOptions = {
+  workers,
+  cpuProfDir: args['cpu-prof'] ? join(resultsDir, 'prof') : null,
+};
+
+const wrkBoth: Load[] = [
+  { kind: 'wrk', connections: 1 },
+  { kind: 'wrk', connections: 32 },
+];
+const fixedRate: Load = { kind: 'rate', rate };
+
+async function main(): Promise<Report> {
+  const upstream = await startNodeServer('upstream.ts');
+  let sink: Awaited<ReturnType<typeof startNodeServer>> | null = null;
+  const otlpEndpoint = async () => {
+    sink ??= await startNodeServer('otlp-sink.ts');
+    return `http://127.0.0.1:${sink.port}/v1/traces`;
+  };
+  const up = upstream.port;
+  const tracing = (sampling: number) => async () =>
+    startMeshletOneHop(
+      up,
+      tmp,
+      { metrics: true, sampling, otlpEndpoint: await otlpEndpoint() },
+      meshletOptions,
+    );
+  const telemetryLoads: Load[] = args.quick ? [{ kind: 'wrk', connections: 32 }] : wrkBoth;
+
+  const scenarios: Scenario[] = [
+    {
+      id: 'direct',
+      label: 'direct (no proxy)',
+      group: 'reference',
+      loads: [...wrkBoth, fixedRate],
+      start: async () => direct(up),
+    },
+    {
+      id: 'nginx',
+      label: 'nginx proxy_pass',
+      group: 'reference',
+      loads: wrkBoth,
+      start: () => startNginx(tools.nginx, up, tmp),
+    },
+    {
+      id: 'baseline-tuned',
+      label: 'baseline: tuned Node (undici dispatch)',
+      group: 'baseline',
+      loads: wrkBoth,
+      start: () => startBaseline('baseline-tuned.ts', up),
+    },
+    {
+      id: 'baseline-naive-http-proxy',
+      label: 'baseline: http-proxy',
+      group: 'baseline',
+      loads: wrkBoth,
+      start: () => startBaseline('baseline-http-proxy.ts', up),
+    },
+    {
+      id: 'baseline-naive-undici',
+      label: 'baseline: undici request + pipe',
+      group: 'baseline',
+      loads: wrkBoth,
+      start: () => startBaseline('baseline-undici.ts', up),
+    },
+    {
+      id: 'meshlet-one-hop',
+      label: 'meshlet outbound (one hop)',
+      group: 'meshlet',
+      loads: [...wrkBoth, fixedRate],
+      start: () => startMeshletOneHop(up, tmp, { metrics: true, sampling: null }, meshletOptions),
+    },
+    {
+      id: 'mesh-path-plain',
+      label: 'meshlet A → B, plaintext',
+      group: 'meshlet',
+      loads: wrkBoth,
+      start: () => startMeshPath(up, tmp, false, meshletOptions),
+    },
+    {
+      id: 'mesh-path-mtls',
+      label: 'meshlet A → B, mTLS',
+      group: 'meshlet',
+      loads: [...wrkBoth, fixedRate],
+      start: () => startMeshPath(up, tmp, true, meshletOptions),
+    },
+    {
+      id: 'meshlet-telemetry-off',
+      label: 'one hop, metrics off, no tracing',
+      group: 'telemetry',
+      loads: telemetryLoads,
+      start: () => startMeshletOneHop(up, tmp, { metrics: false, sampling: null }, meshletOptions),
+    },
+    {
+      id: 'meshlet-tracing-0',
+      label: 'one hop, metrics + tracing 0 %',
+      group: 'telemetry',
+      loads: telemetryLoads,
+      start: tracing(0),
+    },
+    {
+      id: 'meshlet-tracing-1',
+      label: 'one hop, metrics + tracing 1 %',
+      group: 'telemetry',
+      loads: telemetryLoads,
+      start: tracing(0.01),
+    },
+    {
+      id: 'meshlet-tracing-100',
+      label: 'one hop, metrics + tracing 100 %',
+      group: 'telemetry',
+      loads: telemetryLoads,
+      start: tracing(1),
+    },
+  ];
+
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of scenarios) {
+      const loads = scenario.loads.filter((l) => only === null || only.test(cellId(scenario.id, l)));
+      if (loads.length > 0) results.push(await measureScenario(scenario, loads, tools));
+    }
+  } finally {
+    await upstream.stop();
+    if (sink !== null) await (sink as Awaited<ReturnType<typeof startNodeServer>>).stop();
+  }
+
+  const report: Report = {
+    format: 1,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    mode: { quick: args.quick, secondsPerCell: seconds, warmupSeconds, workers, only: args.only ?? null },
+    machine,
+    notes: tools.notes,
+    scenarios: results,
+    targets: [],
+  };
+  derive(report);
+  report.targets = checkTargets(report, rate);
+  return report;
+}
+
+function skipAll(
+  scenario: Scenario,
+  loads: Load[],
+  status: 'skipped' | 'failed',
+  note: string,
+): ScenarioResult {
+  log(`${scenario.id}: ${status}: ${note}`);
+  return {
+    id: scenario.id,
+    label: scenario.label,
+    group: scenario.group,
+    status,
+    note,
+    cells: loads.map((load) => ({
+      id: cellId(scenario.id, load),
+      scenario: scenario.id,
+      load,
+      status,
+      note,
+    })),
+  };
+}
+
+async function measureScenario(scenario: Scenario, loads: Load[], tools: Tools): Promise<ScenarioResult> {
+  const needsWrk = loads.some((l) => l.kind === 'wrk');
+  if (needsWrk && tools.wrk === null) loads = loads.filter((l) => l.kind !== 'wrk');
+  if (tools.fixedRate === null) loads = loads.filter((l) => l.kind !== 'rate');
+  if (loads.length === 0)
+    return skipAll(scenario, scenario.loads, 'skipped', 'load generator missing (see notes)');
+
+  log(`${scenario.id}: starting`);
+  let target: Target;
+  try {
+    target = await scenario.start();
+  } catch (err) {
+    const status = err instanceof Unavailable ? 'skipped' : 'failed';
+    return skipAll(scenario, loads, status, (err as Error).message);
+  }
+  const result: ScenarioResult = {
+    id: scenario.id,
+    label: scenario.label,
+    group: scenario.group,
+    status: 'ok',
+    cells: [],
+  };
+  try {
+    await sleep(500);
+    const idlePids = target.proxyPids();
+    if (idlePids.length > 0) result.rssIdleMiB = rssBytes(idlePids) / MiB;
+    if (tools.wrk !== null) await runWrk(tools.wrk, target, 32, warmupSeconds);
+    for (const load of loads) {
+      const id = cellId(scenario.id, load);
+      log(`${id}: ${seconds} s`);
+      const pids = target.proxyPids();
+      const cpuBefore = cpuSeconds(pids);
+      const rss = sampleRss(pids);
+      let r: LoadResult;
+      try {
+        r =
+          load.kind === 'wrk'
+            ? await runWrk(tools.wrk!, target, load.connections, seconds)
+            : await runFixedRate(tools.fixedRate!, target, load.rate, seconds);
+      } catch (err) {
+        rss.stop();
+        result.cells.push({
+          id,
+          scenario: scenario.id,
+          load,
+          status: 'failed',
+          note: (err as Error).message,
+        });
+        continue;
+      }
+      const cell: CellResult = { id, scenario: scenario.id, load, status: 'ok', result: r };
+      const rssMax = rss.stop();
+      if (pids.length > 0) {
+        cell.cpuPer1k = r.requests > 0 ? ((cpuSeconds(pids) - cpuBefore) / r.requests) * 1000 : undefined;
+        cell.rssLoadMiB = rssMax / MiB;
+      }
+      result.cells.push(cell);
+      await sleep(300);
+    }
+    await sleep(1000);
+    const afterPids = target.proxyPids();
+    if (afterPids.length > 0) result.rssAfterMiB = rssBytes(afterPids) / MiB;
+  } finally {
+    await target.stop();
+  }
+  return result;
+}
+
+function timestamp(iso: string): string {
+  return iso.replace(/[:]/g, '').replace(/-/g, '');
+}
+
+try {
+  const started = Date.now();
+  const report = await main();
+  process.stdout.write(`\n${renderConsole(report)}\n`);
+
+  mkdirSync(resultsDir, { recursive: true });
+  const latest = join(resultsDir, 'latest.json');
+  if (existsSync(latest)) {
+    try {
+      process.stdout.write(
+        `\n${renderComparison(JSON.parse(readFileSync(latest, 'utf8')) as Report, report)}\n`,
+      );
+    } catch (err) {
+      log(`could not compare with ${latest}: ${(err as Error).message}`);
+    }
+  }
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const file = join(resultsDir, `${timestamp(report.date)}.json`);
+  writeFileSync(file, json);
+  log(`results: ${file}`);
+  if (only === null) {
+    writeFileSync(latest, json);
+    if (!args['no-markdown']) {
+      const md = join(REPO, 'BENCHMARKS.md');
+      const doc = existsSync(md) ? readFileSync(md, 'utf8') : '# Benchmarks\n';
+      writeFileSync(md, spliceMarkdown(doc, renderMarkdown(report)));
+      log(`updated ${md}`);
+    }
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+} catch (err) {
+  log(`error: ${(err as Error).stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  killAll();
+  rmSync(tmp, { recursive: true, force: true });
+}
