@@ -52,12 +52,18 @@ export function originalDst(fd: number): OriginalDst | null {
 }
 
 /**
- * Same for an accepted `net.Socket`. Node keeps the descriptor on the internal
- * TCP handle (`socket._handle.fd`, Unix only); a TLS or already-closed socket
- * has none and yields null.
+ * Same for an accepted `net.Socket`, and null also when the connection was
+ * not redirected: conntrack then reports the address it was accepted on, and
+ * relaying there would connect the proxy to itself (a client that dialled
+ * the outbound port directly, e.g. through HTTP_PROXY). Node keeps the
+ * descriptor on the internal TCP handle (`socket._handle.fd`, Unix only); a
+ * TLS or already-closed socket has none and yields null.
  */
 export function originalDstOf(socket: Socket): OriginalDst | null {
   const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return null;
-  return originalDst(fd);
+  const dst = originalDst(fd);
+  if (dst === null) return null;
+  const local = socket.localAddress?.replace(/^::ffff:(?=\d+\.)/, '');
+  return dst.port === socket.localPort && dst.address === local ? null : dst;
 }
