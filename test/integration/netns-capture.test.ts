@@ -249,6 +249,53 @@ describe('traffic capture in a network namespace', { skip: skipReason ?? false }
   });
 });
 
+// IPv6 capture (ip6tables, IP6T_SO_ORIGINAL_DST) and the dual-stack case:
+// one listener on [::]:15001 gets both families, IPv4 ones as v4-mapped
+// sockets whose original destination comes from the IPv4 conntrack table.
+// Destinations are addresses on the namespace's own lo.
+const DUAL_STACK_LISTENER = CAPTURE_LISTENER.replace(
+  "outbound.listen(15001, '127.0.0.1'",
+  "outbound.listen(15001, '::'",
+);
+
+describe('IPv6 and dual-stack capture in a network namespace', { skip: skipReason ?? false }, () => {
+  let pod: Netns;
+  let proxy: EventLog;
+  const V6_DST = 'fd55::2';
+  const V4_DST = '10.56.0.2';
+
+  before(async () => {
+    pod = await createNetns();
+    await pod.mustRun('ip', ['-6', 'addr', 'add', `${V6_DST}/128`, 'dev', 'lo', 'nodad']);
+    await pod.mustRun('ip', ['addr', 'add', `${V4_DST}/32`, 'dev', 'lo']);
+    await pod.mustRun(NODE, [`${REPO}src/main.ts`, 'init-iptables', '--ipv6']);
+    const echoProc = pod.spawn(NODE, ['--input-type=module', '-e', ECHO_SERVERS, '::', '7000']);
+    await new EventLog(echoProc).take((e) => e.event === 'ready');
+    proxy = new EventLog(
+      pod.spawn(NODE, ['--input-type=module', '-e', DUAL_STACK_LISTENER], { uid: PROXY_UID }),
+    );
+    await proxy.take((e) => e.event === 'ready');
+  });
+
+  after(() => destroyAllNetns());
+
+  for (const [family, dst] of [
+    [6, V6_DST],
+    [4, V4_DST],
+  ] as const) {
+    it(`recovers the IPv${family} original destination and relays to it`, async () => {
+      const out = await pod.mustRun(NODE, ['--input-type=module', '-e', CLIENT, dst, '7000', '65536'], {
+        uid: APP_UID,
+      });
+      const result = JSON.parse(out) as ClientResult;
+      assert.equal(result.bytes, 65536);
+      assert.equal(result.received, result.sent);
+      const events = await proxy.take((e) => e.event === 'closed');
+      assert.deepEqual(events[0]!.dst, { address: dst, port: 7000, family });
+    });
+  }
+});
+
 describe('iptables-legacy backend', { skip: skipReason ?? false }, () => {
   after(() => destroyAllNetns());
 
