@@ -101,11 +101,13 @@ export class InboundTls {
   }
 
   /**
-   * Starts a TLS handshake on a raw inbound connection (whose first bytes may
-   * have been put back by readFirstByte). New handshakes always use the
+   * Starts a TLS handshake on a raw inbound connection. `head` is what a
+   * sniffer already read off the socket (e.g. sniffConnection's `head`); it
+   * is put back first. Without it, the bytes must still be in the socket
+   * (readFirstByte leaves them there). New handshakes always use the
    * material's current certificate, so a rotation needs no restart.
    */
-  accept(socket: Socket): void {
+  accept(socket: Socket, head?: Buffer): void {
     const current = this.#material.current;
     if (current === null) {
       this.#options.onHandshakeFailure?.('not_ready', 'no certificate loaded');
@@ -116,8 +118,10 @@ export class InboundTls {
       this.#server.setSecureContext(secureContextOptionsOf(current));
       this.#applied = current;
     }
+    if (head !== undefined && head.length > 0) socket.unshift(head);
+    // No resume(): the TLS layer drains the bytes put back and then reads the handle itself;
+    // a resumed, listener-less socket would drop them before it gets there.
     this.#server.emit('connection', socket);
-    socket.resume();
   }
 
   #onSecure(socket: TLSSocket): void {

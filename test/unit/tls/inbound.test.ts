@@ -26,7 +26,7 @@ interface Inbound {
 }
 
 /** The inbound listener's shape: sniff, then TLS via InboundTls or plaintext, into one HTTP server. */
-async function startInbound(material: TlsMaterial): Promise<Inbound> {
+async function startInbound(material: TlsMaterial, sniff: 'peek' | 'consume' = 'peek'): Promise<Inbound> {
   const failures: HandshakeFailureReason[] = [];
   const secured: string[] = [];
   const otherTrustDomain: Array<string | null> = [];
@@ -49,6 +49,14 @@ async function startInbound(material: TlsMaterial): Promise<Inbound> {
   const server: Server = createServer(async (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    if (sniff === 'consume') {
+      // A sniffer that keeps what it read and hands it over, like capture/sniff.ts.
+      socket.once('data', (head: Buffer) => {
+        socket.pause();
+        tls.accept(socket, head);
+      });
+      return;
+    }
     const first = await readFirstByte(socket, 5000);
     if (first === null) return;
     if (isTlsClientHello(first)) {
@@ -236,6 +244,21 @@ describe('inbound mTLS (real handshakes on 127.0.0.1)', () => {
     });
     kept.write('GET /who HTTP/1.1\r\nhost: reviews\r\nconnection: close\r\n\r\n');
     assert.match(await response, /^HTTP\/1.1 200 /);
+  });
+
+  test('bytes a sniffer already consumed are handed to accept() and the handshake still works', async () => {
+    const consuming = await startInbound(material, 'consume');
+    try {
+      const result = await callTls(
+        consuming.port,
+        await pki.leaf({ spiffeId: id('productpage') }),
+        pki.ca.certPem,
+      );
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual(JSON.parse(result.body), { peer: id('productpage') });
+    } finally {
+      await consuming.close();
+    }
   });
 
   test('before any certificate is loaded, TLS connections are refused as not_ready', async () => {
