@@ -51,6 +51,16 @@ export function passthroughTcp(
   hooks: PassthroughHooks = {},
   options: PassthroughOptions = {},
 ): void {
+  // Closed while it was being sniffed: nothing to relay, and no 'close' event
+  // would ever come to report it.
+  if (client.destroyed) {
+    try {
+      hooks.onClose?.(head?.length ?? 0, 0);
+    } catch {
+      // Metrics hooks never break the relay.
+    }
+    return;
+  }
   let bytesIn = head?.length ?? 0;
   let bytesOut = 0;
   let firstError: Error | undefined;

@@ -125,7 +125,29 @@ class EventLog {
   }
 }
 
-const skipReason = netnsSkipReason();
+/** The app and proxy run as other users; they must be able to run Node and read the sources. */
+function unprivilegedSkipReason(): string | null {
+  for (const uid of [APP_UID, PROXY_UID]) {
+    const probe = spawnSync(
+      'setpriv',
+      [
+        `--reuid=${uid}`,
+        `--regid=${uid}`,
+        '--clear-groups',
+        '--',
+        NODE,
+        '-e',
+        `require('node:fs').accessSync(${JSON.stringify(`${REPO}src/capture/original-dst.ts`)})`,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (probe.status !== 0)
+      return `UID ${uid} cannot run ${NODE} or read the checkout: ${probe.stderr.trim().split('\n')[0]}`;
+  }
+  return null;
+}
+
+const skipReason = netnsSkipReason() ?? unprivilegedSkipReason();
 
 describe('traffic capture in a network namespace', { skip: skipReason ?? false }, () => {
   let pod: Netns;

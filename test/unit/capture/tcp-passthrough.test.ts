@@ -186,6 +186,32 @@ describe('passthroughTcp', () => {
     await r.closed;
   });
 
+  it('reports a client that closed before the relay started, without dialing', async () => {
+    let dialed = false;
+    const dst = createServer((s) => {
+      dialed = true;
+      s.destroy();
+    });
+    const dstPort = await listen(dst);
+    const closed = new Promise<Closed>((resolve) => {
+      const server = createServer((socket) => {
+        socket.destroy();
+        passthroughTcp(
+          socket,
+          Buffer.from('abc'),
+          { address: '127.0.0.1', port: dstPort },
+          {
+            onClose: (bytesIn, bytesOut, error) =>
+              resolve({ bytesIn, bytesOut, ...(error ? { error } : {}) }),
+          },
+        );
+      });
+      void listen(server).then((port) => connect(port, '127.0.0.1').on('error', () => {}));
+    });
+    assert.deepEqual(await closed, { bytesIn: 3, bytesOut: 0 });
+    assert.equal(dialed, false);
+  });
+
   it('does not throw when a hook throws', async () => {
     const echo = createServer({ allowHalfOpen: true }, (s) => s.pipe(s));
     const dstPort = await listen(echo);
