@@ -3,7 +3,7 @@
 // rotated files are picked up without a restart, new handshakes use them,
 // established connections keep theirs. A bad or half-written rotation is
 // rejected and the previous material keeps serving.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, createPrivateKey, X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -48,7 +48,10 @@ export class TlsNotReadyError extends Error {
   }
 }
 
-const MIN_VERSION = 'TLSv1.3';
+// TLS 1.3 only (both ends are meshlet), and no session tickets: a resumed
+// session skips the client certificate, so an identity could outlive its
+// certificate's expiry or rotation by the ticket lifetime.
+const PROTOCOL = { minVersion: 'TLSv1.3', secureOptions: cryptoConstants.SSL_OP_NO_TICKET } as const;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
 // The PEM text behind each snapshot, for tls.Server#setSecureContext, which
@@ -60,7 +63,7 @@ const pemOf = new WeakMap<TlsSnapshot, { cert: string; key: string; ca: string }
 export function secureContextOptionsOf(snapshot: TlsSnapshot): SecureContextOptions {
   const pem = pemOf.get(snapshot);
   if (pem === undefined) throw new Error('snapshot was not built by buildTlsSnapshot');
-  return { ...pem, minVersion: MIN_VERSION };
+  return { ...pem, ...PROTOCOL };
 }
 
 /** Validates the three files and builds a secure context, or throws with a reason. */
@@ -97,7 +100,7 @@ export function buildTlsSnapshot(
     throw new Error(`${CA_FILE} is not a PEM certificate bundle`);
   }
   const pem = { cert: certPem, key: keyPem, ca: caPem };
-  const secureContext = createSecureContext({ ...pem, minVersion: MIN_VERSION });
+  const secureContext = createSecureContext({ ...pem, ...PROTOCOL });
   const snapshot: TlsSnapshot = {
     secureContext,
     spiffeId,

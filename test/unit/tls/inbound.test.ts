@@ -246,6 +246,29 @@ describe('inbound mTLS (real handshakes on 127.0.0.1)', () => {
     assert.match(await response, /^HTTP\/1.1 200 /);
   });
 
+  test('TLS sessions are not resumed, so every connection presents a certificate again', async () => {
+    const client = await pki.leaf({ spiffeId: id('productpage') });
+    const options = {
+      host: '127.0.0.1',
+      port: inbound.port,
+      ca: pki.ca.certPem,
+      cert: client.certPem,
+      key: client.keyPem,
+      checkServerIdentity: () => undefined,
+    };
+    const first = connect(options);
+    const sessions: Buffer[] = [];
+    first.on('session', (session: Buffer) => sessions.push(session));
+    await new Promise((resolve) => first.once('secureConnect', resolve));
+    first.write('GET /who HTTP/1.1\r\nhost: reviews\r\nconnection: close\r\n\r\n');
+    first.resume();
+    await new Promise((resolve) => first.once('close', resolve));
+    const second = connect({ ...options, ...(sessions[0] === undefined ? {} : { session: sessions[0] }) });
+    await new Promise((resolve) => second.once('secureConnect', resolve));
+    assert.equal(second.isSessionReused(), false);
+    second.destroy();
+  });
+
   test('bytes a sniffer already consumed are handed to accept() and the handshake still works', async () => {
     const consuming = await startInbound(material, 'consume');
     try {
