@@ -111,7 +111,8 @@ export function meshConnector(
       clearTimeout(timer);
       socket.off('connect', onConnect);
       socket.off('secureConnect', onSecure);
-      socket.off('error', onError);
+      // onError stays attached (a no-op once settled), as in undici's own connector:
+      // an error between here and undici adding its listeners must not crash the process.
       if (err === null) {
         callback(null, socket);
         return;
