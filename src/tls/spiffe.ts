@@ -1,6 +1,7 @@
 // SPIFFE IDs: parsing by the SPIFFE ID spec, reading them from X.509-SVIDs,
 // and the one function the request path asks for the caller's identity.
-import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, id_ce_subjectAltName, SubjectAlternativeName } from '@peculiar/asn1-x509';
 
@@ -77,9 +78,10 @@ const peerIds = new WeakMap<TLSSocket, { readonly id: string; readonly trustDoma
  * The caller's SPIFFE ID, or null. Only a peer certificate that the TLS stack
  * verified against our CA bundle (`socket.authorized`) counts, and only when
  * its ID is in `trustDomain`: plaintext or unverified callers have no identity.
+ * Takes any socket (`req.socket`); a plain TCP socket gives null.
  */
-export function peerSpiffeId(socket: TLSSocket, trustDomain: string): string | null {
-  if (socket.authorized !== true) return null;
+export function peerSpiffeId(socket: Socket, trustDomain: string): string | null {
+  if (!(socket instanceof TLSSocket) || socket.authorized !== true) return null;
   let peer = peerIds.get(socket);
   if (peer === undefined) {
     const cert = socket.getPeerX509Certificate();

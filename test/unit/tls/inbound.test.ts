@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connect, type TLSSocket } from 'node:tls';
+import { connect } from 'node:tls';
 import type { IssuedCertificate } from '../../../src/tls/dev-ca.ts';
 import { writeTlsDir } from '../../../src/tls/dev-ca.ts';
 import {
@@ -31,8 +31,7 @@ async function startInbound(material: TlsMaterial, sniff: 'peek' | 'consume' = '
   const secured: string[] = [];
   const otherTrustDomain: Array<string | null> = [];
   const http = createHttpServer((req, res) => {
-    const socket = req.socket as TLSSocket;
-    const peer = typeof socket.getPeerX509Certificate === 'function' ? peerSpiffeId(socket, TD) : null;
+    const peer = peerSpiffeId(req.socket, TD);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ peer }));
   });

@@ -26,7 +26,7 @@ async function startUpstream(cert: IssuedCertificate, caPem: string): Promise<Up
     { cert: cert.certPem, key: cert.keyPem, ca: caPem, requestCert: true, rejectUnauthorized: true },
     (req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ peer: peerSpiffeId(req.socket as TLSSocket, TD) }));
+      res.end(JSON.stringify({ peer: peerSpiffeId(req.socket, TD) }));
     },
   );
   server.on('secureConnection', (socket: TLSSocket) => {
