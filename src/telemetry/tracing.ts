@@ -356,7 +356,10 @@ export function createTracing(opts: TracingOptions): MeshTracing {
         hasParent = true;
       } else {
         ctx = extract(headers);
-        hasParent = ctx !== ROOT_CONTEXT && trace.getSpanContext(ctx) !== undefined;
+        const remote = ctx === ROOT_CONTEXT ? undefined : trace.getSpanContext(ctx);
+        hasParent = remote !== undefined;
+        // ParentBased never samples under an unsampled remote parent: skip building a span.
+        if (remote !== undefined && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return null;
       }
       const span = tracer.startSpan(
         name,
