@@ -55,7 +55,7 @@ function labels(reporter: 'source' | 'destination', src: Workload, dst: Workload
     destination_workload: dst.workload,
     destination_workload_namespace: dst.namespace,
     destination_service:
-      dst.service === 'unknown' ? 'legacy.example' : `${dst.service}.${dst.namespace}.svc.${TD}`,
+      dst.service === 'BlackHoleCluster' ? 'BlackHoleCluster' : `${dst.service}.${dst.namespace}.svc.${TD}`,
     destination_service_name: dst.service,
     destination_version: dst.version,
     request_protocol: 'http',
@@ -95,7 +95,8 @@ function feed(s: { pp: Sidecar; r1: Sidecar; r2: Sidecar; rt: Sidecar }, n: numb
   toV2.record('GET', 500, '-', ms(35), 0, 40, tid(5));
   toV2.record('GET', 503, 'UF', 0.0004, 0, 0, undefined);
   s.pp.metrics
-    .recorder(labels('source', productpage, { ...ingress, service: 'unknown' }))
+    // registryOnly refused an unknown host: Istio's name, never the requested host (cardinality).
+    .recorder(labels('source', productpage, { ...ingress, service: 'BlackHoleCluster' }))
     .record('GET', 502, 'NR', 0.0002, 0, 80, undefined);
 
   // reviews v1: answers productpage, refuses the ops probe, calls ratings.
@@ -258,7 +259,12 @@ test('dashboards and canary templates return data from a real Prometheus', {
       );
       assert.deepEqual(
         edges.map((e) => `${e.metric.source_workload}->${e.metric.destination_service_name}`).sort(),
-        ['productpage-v1->reviews', 'productpage-v1->unknown', 'reviews-v1->ratings', 'reviews-v2->ratings'],
+        [
+          'productpage-v1->BlackHoleCluster',
+          'productpage-v1->reviews',
+          'reviews-v1->ratings',
+          'reviews-v2->ratings',
+        ],
       );
       const denials = await prom!.query('sum by (source_principal, mode) (meshlet_authz_denied_total) > 0');
       assert.deepEqual(
