@@ -41,8 +41,8 @@ import {
 import { describeMachine, findTools, type Tools } from './lib/tools.ts';
 
 const USAGE = `usage: npm run bench -- [options]
-  --quick          short cells (3 s each, 1 s warm-up; the whole run takes about 1.5 minutes)
-  --duration S     seconds per cell (default 10; 3 with --quick)
+  --quick          short cells (2 s each, 1 s warm-up; the whole run takes about 1.5 minutes)
+  --duration S     seconds per cell (default 10; 2 with --quick)
   --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, ...)
   --workers N      run meshlet with MESHLET_WORKERS=N
   --rate R         fixed-rate cells' request rate (default 1000)
@@ -75,7 +75,7 @@ if (args.help) {
   process.exit(0);
 }
 
-const seconds = Number(args.duration ?? (args.quick ? 3 : 10));
+const seconds = Number(args.duration ?? (args.quick ? 2 : 10));
 const warmupSeconds = args.quick ? 1 : 3;
 const workers = Number(args.workers);
 const rate = Number(args.rate);
@@ -113,13 +113,29 @@ async function main(): Promise<Report> {
     return `http://127.0.0.1:${sink.port}/v1/traces`;
   };
   const up = upstream.port;
-  const tracing = (sampling: number) => async () =>
-    startMeshletOneHop(
+  const tracing = (sampling: number) => async (): Promise<Target> => {
+    const endpoint = await otlpEndpoint();
+    const before = await sinkStats(endpoint);
+    const target = await startMeshletOneHop(
       up,
       tmp,
-      { metrics: true, sampling, otlpEndpoint: await otlpEndpoint() },
+      { metrics: true, sampling, otlpEndpoint: endpoint },
       meshletOptions,
     );
+    return {
+      ...target,
+      inspect: async () => {
+        const after = await sinkStats(endpoint);
+        const posts = after.requests - before.requests;
+        const kib = (after.bytes - before.bytes) / 1024;
+        const inspection = (await target.inspect?.()) ?? { problems: [], info: [] };
+        inspection.info.push(`OTLP sink received ${posts} exports (${kib.toFixed(0)} KiB)`);
+        if (sampling > 0 && posts === 0)
+          inspection.problems.push('tracing configured but no spans were exported');
+        return inspection;
+      },
+    };
+  };
   const telemetryLoads: Load[] = args.quick ? [{ kind: 'wrk', connections: 32 }] : wrkBoth;
 
   const scenarios: Scenario[] = [
@@ -234,6 +250,11 @@ async function main(): Promise<Report> {
   return report;
 }
 
+async function sinkStats(endpoint: string): Promise<{ requests: number; bytes: number }> {
+  const res = await fetch(new URL('/stats', endpoint), { signal: AbortSignal.timeout(5000) });
+  return (await res.json()) as { requests: number; bytes: number };
+}
+
 function skipAll(
   scenario: Scenario,
   loads: Load[],
@@ -319,6 +340,12 @@ async function measureScenario(scenario: Scenario, loads: Load[], tools: Tools):
     await sleep(1000);
     const afterPids = target.proxyPids();
     if (afterPids.length > 0) result.rssAfterMiB = rssBytes(afterPids) / MiB;
+    if (target.inspect !== undefined) {
+      const { problems, info } = await target.inspect();
+      if (problems.length > 0) result.problems = problems;
+      if (info.length > 0) result.info = info;
+      for (const line of [...problems, ...info]) log(`${scenario.id}: ${line}`);
+    }
   } finally {
     await target.stop();
   }

@@ -36,6 +36,9 @@ export interface ScenarioResult {
   note?: string;
   rssIdleMiB?: number;
   rssAfterMiB?: number;
+  /** Post-load inspection: a setting the sidecar did not honour makes the figures invalid for targets. */
+  problems?: string[];
+  info?: string[];
   cells: CellResult[];
 }
 
@@ -97,22 +100,37 @@ export function derive(report: Report): void {
   }
 }
 
-function check(
-  name: string,
-  value: number | undefined,
-  limit: number,
-  unit: string,
-  atLeast: boolean,
-  why?: string,
-): TargetCheck {
+interface CheckSpec {
+  name: string;
+  value: number | undefined;
+  limit: number;
+  unit: '×' | 'ms' | 'MiB';
+  atLeast: boolean;
+  /** Scenarios whose post-load problems make the value meaningless. */
+  from: string[];
+  why?: string;
+}
+
+function check(report: Report, spec: CheckSpec): TargetCheck {
+  const { unit, limit, atLeast, value } = spec;
   const fmt = (x: number) =>
     unit === '×' ? x.toFixed(2) : unit === 'ms' ? (x / 1000).toFixed(3) : x.toFixed(1);
   const limitText = `${atLeast ? '≥' : '≤'} ${fmt(limit)} ${unit}`;
   if (value === undefined || !Number.isFinite(value)) {
-    return { name, value: why ?? 'not measured', limit: limitText, result: 'N/A' };
+    return { name: spec.name, value: spec.why ?? 'not measured', limit: limitText, result: 'N/A' };
+  }
+  const invalid = report.scenarios.filter((s) => spec.from.includes(s.id) && (s.problems?.length ?? 0) > 0);
+  if (invalid.length > 0) {
+    const ids = invalid.map((s) => s.id).join(', ');
+    return {
+      name: spec.name,
+      value: `${fmt(value)} ${unit} (invalid: problems in ${ids})`,
+      limit: limitText,
+      result: 'N/A',
+    };
   }
   const ok = atLeast ? value >= limit : value <= limit;
-  return { name, value: `${fmt(value)} ${unit}`, limit: limitText, result: ok ? 'PASS' : 'FAIL' };
+  return { name: spec.name, value: `${fmt(value)} ${unit}`, limit: limitText, result: ok ? 'PASS' : 'FAIL' };
 }
 
 /** The targets of the performance issue. Latencies in µs, RSS in MiB. */
@@ -123,28 +141,66 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
   const traced32 = findCell(report, 'meshlet-tracing-1', { kind: 'wrk', connections: 32 });
   const mtlsRate = findCell(report, 'mesh-path-mtls', { kind: 'rate', rate });
   const workers = report.mode.workers;
-  return [
-    check(
-      'one hop, 32 conns: req/s vs direct (single worker)',
-      workers > 1 ? undefined : oneHop32?.ratioToDirect,
-      0.3,
-      '×',
-      true,
-      workers > 1 ? `run with --workers ${workers}` : undefined,
-    ),
-    check('one hop, 1 conn: added p50', oneHop1?.addedP50Us, 100, 'ms', false),
-    check('one hop, 1 conn: added p99', oneHop1?.addedP99Us, 500, 'ms', false),
-    check('idle RSS, metrics + tracing (1 %) configured', traced?.rssIdleMiB, 80, 'MiB', false),
-    check('RSS after load, metrics + tracing (1 %)', traced?.rssAfterMiB, 120, 'MiB', false),
-    check(
-      'metrics + tracing 1 %: req/s vs both off, 32 conns',
-      traced32?.ratioToTelemetryOff,
-      0.9,
-      '×',
-      true,
-    ),
-    check(`full mesh path with mTLS at ${rate} req/s: added p99`, mtlsRate?.addedP99Us, 1500, 'ms', false),
+  const specs: CheckSpec[] = [
+    {
+      name: 'one hop, 32 conns: req/s vs direct (single worker)',
+      value: workers > 1 ? undefined : oneHop32?.ratioToDirect,
+      limit: 0.3,
+      unit: '×',
+      atLeast: true,
+      from: ['meshlet-one-hop'],
+      ...(workers > 1 ? { why: `run with --workers ${workers}` } : {}),
+    },
+    {
+      name: 'one hop, 1 conn: added p50',
+      value: oneHop1?.addedP50Us,
+      limit: 100,
+      unit: 'ms',
+      atLeast: false,
+      from: ['meshlet-one-hop'],
+    },
+    {
+      name: 'one hop, 1 conn: added p99',
+      value: oneHop1?.addedP99Us,
+      limit: 500,
+      unit: 'ms',
+      atLeast: false,
+      from: ['meshlet-one-hop'],
+    },
+    {
+      name: 'idle RSS, metrics + tracing (1 %) configured',
+      value: traced?.rssIdleMiB,
+      limit: 80,
+      unit: 'MiB',
+      atLeast: false,
+      from: ['meshlet-tracing-1'],
+    },
+    {
+      name: 'RSS after load, metrics + tracing (1 %)',
+      value: traced?.rssAfterMiB,
+      limit: 120,
+      unit: 'MiB',
+      atLeast: false,
+      from: ['meshlet-tracing-1'],
+    },
+    {
+      name: 'metrics + tracing 1 %: req/s vs both off, 32 conns',
+      value: traced32?.ratioToTelemetryOff,
+      limit: 0.9,
+      unit: '×',
+      atLeast: true,
+      from: ['meshlet-tracing-1', 'meshlet-telemetry-off'],
+    },
+    {
+      name: `full mesh path with mTLS at ${rate} req/s: added p99`,
+      value: mtlsRate?.addedP99Us,
+      limit: 1500,
+      unit: 'ms',
+      atLeast: false,
+      from: ['mesh-path-mtls'],
+    },
   ];
+  return specs.map((spec) => check(report, spec));
 }
 
 // ---- Markdown ----
@@ -316,9 +372,13 @@ export function renderMarkdown(report: Report): string {
   const failedCells = report.scenarios.flatMap((s) =>
     s.cells.filter((c) => s.status === 'ok' && c.status !== 'ok'),
   );
-  if (skipped.length + failedCells.length + report.notes.length > 0) {
-    out.push('', '### Not measured', '');
+  const checks = report.scenarios.flatMap((s) =>
+    [...(s.problems ?? []).map((p) => `**${p}**`), ...(s.info ?? [])].map((c) => `\`${s.id}\`: ${c}`),
+  );
+  if (skipped.length + failedCells.length + report.notes.length + checks.length > 0) {
+    out.push('', '### Notes and cells not measured', '');
     for (const note of report.notes) out.push(`- ${note}`);
+    for (const check of checks) out.push(`- ${check}`);
     for (const s of skipped) out.push(`- \`${s.id}\` ${s.status}: ${s.note ?? ''}`);
     for (const c of failedCells) out.push(`- \`${c.id}\` ${c.status}: ${c.note ?? ''}`);
   }
@@ -384,6 +444,10 @@ export function renderConsole(report: Report): string {
       );
     }
   }
+  const checks = report.scenarios.flatMap((s) =>
+    [...(s.problems ?? []).map((p) => `PROBLEM ${p}`), ...(s.info ?? [])].map((c) => `  ${s.id}: ${c}`),
+  );
+  if (checks.length > 0) lines.push('', 'checks:', ...checks);
   lines.push('', 'targets:');
   for (const t of report.targets)
     lines.push(`  ${pad(t.result, 5)} ${pad(t.name, 58)} ${t.value} (${t.limit})`);

@@ -2,6 +2,7 @@
 // which processes are "the proxy" (for CPU and RSS), and how to stop it.
 // A target that cannot run here throws Unavailable with the reason.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Endpoint } from './load.ts';
 import { freePort, lastLines, processTree, Tracked, waitForHttp200 } from './procs.ts';
@@ -9,7 +10,15 @@ import { freePort, lastLines, processTree, Tracked, waitForHttp200 } from './pro
 export interface Target extends Endpoint {
   /** Proxy processes (with their descendants) whose CPU and RSS are reported; empty for direct. */
   proxyPids(): number[];
+  /** After the load: checks that the cell measured what it claims (metrics off, mTLS on, ...). */
+  inspect?(): Promise<Inspection>;
   stop(): Promise<void>;
+}
+
+/** `problems` make the scenario's figures invalid for its targets; `info` is reported as is. */
+export interface Inspection {
+  problems: string[];
+  info: string[];
 }
 
 /** A cell that cannot run on this machine or at this commit; the reason goes in the report. */
@@ -179,6 +188,77 @@ async function stopAll(procs: Tracked[]): Promise<void> {
   await Promise.all(procs.map((p) => p.stop(8000)));
 }
 
+/** One GET through the target with its Host header; the cell is only measured if this answers 200. */
+export function probe(
+  target: Endpoint,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        path: '/',
+        headers: { host: target.host ?? `127.0.0.1:${target.port}` },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.setTimeout(5000, () => req.destroy(new Error('probe timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function probeOrFail(target: Endpoint, name: string): Promise<string[]> {
+  const r = await probe(target);
+  if (r.status !== 200)
+    throw new Error(`probe through ${name} answered ${r.status}: ${r.body.slice(0, 200)}`);
+  return r.headers['x-meshlet-upstream-version'] === undefined
+    ? [`${name}: response has no x-meshlet-upstream-version header`]
+    : [];
+}
+
+async function adminMetrics(adminPort: number): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/metrics`, { signal: AbortSignal.timeout(5000) });
+    return await res.text();
+  } catch {
+    return '';
+  }
+}
+
+/** Checks the sidecar did what the cell's name says, from its own /metrics and process count. */
+async function inspectSidecar(
+  name: string,
+  proc: Tracked,
+  adminPort: number,
+  expect: { metrics: boolean; mtls?: boolean; workers: number },
+): Promise<string[]> {
+  const notes: string[] = [];
+  const text = await adminMetrics(adminPort);
+  const counted = /^meshlet_requests_total\{/m.test(text);
+  if (expect.metrics && !counted)
+    notes.push(`${name}: no meshlet_requests_total series after the load (metrics not recorded)`);
+  if (!expect.metrics && counted)
+    notes.push(`${name}: MESHLET_METRICS=off not honoured (meshlet_requests_total exported)`);
+  if (expect.mtls === true && !/connection_security_policy="mutual_tls"/.test(text)) {
+    notes.push(
+      `${name}: no requests with connection_security_policy="mutual_tls" in /metrics (mTLS not confirmed)`,
+    );
+  }
+  const processes = processTree(proc.pid).length;
+  if (expect.workers > 1 && processes < expect.workers + 1) {
+    notes.push(`${name}: MESHLET_WORKERS=${expect.workers} not honoured (${processes} process)`);
+  }
+  return notes;
+}
+
 /** App → meshlet outbound → upstream: one proxy hop, plaintext. */
 export async function startMeshletOneHop(
   upstreamPort: number,
@@ -198,12 +278,30 @@ export async function startMeshletOneHop(
   };
   if (!telemetry.metrics) env.MESHLET_METRICS = 'off';
   const a = await startSidecar('meshlet-client', config, upstreamPort, env, options);
-  return {
+  let probeNotes: string[] = [];
+  const target: Target = {
     port: a.ports.outbound,
     host: 'upstream',
     proxyPids: () => processTree(a.proc.pid),
+    inspect: async () => ({
+      problems: [
+        ...probeNotes,
+        ...(await inspectSidecar('meshlet', a.proc, a.ports.admin, {
+          metrics: telemetry.metrics,
+          workers: options.workers,
+        })),
+      ],
+      info: [],
+    }),
     stop: () => stopAll([a.proc]),
   };
+  try {
+    probeNotes = await probeOrFail(target, 'meshlet');
+  } catch (err) {
+    await target.stop();
+    throw err;
+  }
+  return target;
 }
 
 /** Dev certificates for both sidecars via `meshlet certs dev`. */
@@ -257,15 +355,38 @@ export async function startMeshPath(
       options,
     );
   } catch (err) {
-    await stopAll([b]);
+    await stopAll([b.proc]);
     throw err;
   }
-  return {
+  let probeNotes: string[] = [];
+  const target: Target = {
     port: a.ports.outbound,
     host: 'upstream',
-    proxyPids: () => [...processTree(a.proc.pid), ...processTree(b.pid)],
-    stop: () => stopAll([a.proc, b]),
+    proxyPids: () => [...processTree(a.proc.pid), ...processTree(b.proc.pid)],
+    inspect: async () => ({
+      problems: [
+        ...probeNotes,
+        ...(await inspectSidecar('sidecar A', a.proc, a.ports.admin, {
+          metrics: true,
+          workers: options.workers,
+        })),
+        ...(await inspectSidecar('sidecar B', b.proc, b.ports.admin, {
+          metrics: true,
+          mtls,
+          workers: options.workers,
+        })),
+      ],
+      info: [],
+    }),
+    stop: () => stopAll([a.proc, b.proc]),
   };
+  try {
+    probeNotes = await probeOrFail(target, 'sidecar A → B');
+  } catch (err) {
+    await target.stop();
+    throw err;
+  }
+  return target;
 }
 
 async function startSidecarOnInbound(
@@ -274,8 +395,8 @@ async function startSidecarOnInbound(
   inbound: number,
   env: Record<string, string>,
   options: MeshletOptions,
-): Promise<Tracked> {
-  const { proc } = await startSidecar(
+): Promise<{ proc: Tracked; ports: SidecarPorts }> {
+  const sidecar = await startSidecar(
     'meshlet-upstream',
     config,
     appPort,
@@ -287,5 +408,5 @@ async function startSidecarOnInbound(
     },
     options,
   );
-  return proc;
+  return { proc: sidecar.proc, ports: { ...sidecar.ports, inbound } };
 }
