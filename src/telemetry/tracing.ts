@@ -367,7 +367,9 @@ export function createTracing(opts: TracingOptions): MeshTracing {
         ctx,
       );
       if (span.isRecording()) return new RecordingSpanHandle(span, kind, injector);
-      // Unsampled with a parent: the incoming trace headers already say "not sampled".
+      // An unsampled local parent is a propagate-only handle: it carries the decision on.
+      if (parentSpan !== undefined) return parent;
+      // Unsampled with a remote parent: the incoming trace headers already say "not sampled".
       return hasParent ? null : new PropagateOnlyHandle(span, injector);
     },
 

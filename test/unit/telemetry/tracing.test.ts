@@ -209,6 +209,15 @@ describe('createTracing', () => {
     }
     assert.match(roots[0]!.get('traceparent')!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     assert.equal(roots[0]!.get('x-b3-sampled'), '0');
+    // A CLIENT span under an unsampled local SERVER handle carries the same decision on.
+    const server = t.start('server', 'in', {}, null, {})!;
+    const client = t.start('client', 'out', {}, server, {})!;
+    const viaClient: string[] = [];
+    client.inject(viaClient);
+    const viaServer: string[] = [];
+    server.inject(viaServer);
+    assert.deepEqual(viaClient, viaServer);
+    assert.match(headerMap(viaClient).get('traceparent')!, /-00$/);
     // An unsampled parent arrives: nothing to do, the headers pass through as they are.
     assert.equal(t.start('server', 'GET b', { traceparent: `00-${TID}-${SID}-00` }, null, {}), null);
     assert.equal(
