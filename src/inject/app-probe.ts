@@ -34,3 +34,19 @@ export function probeApp(prober: AppProber, host = '127.0.0.1'): Promise<number>
     req.end();
   });
 }
+
+/**
+ * The admin route for rewritten probes: the status to answer `pathname`
+ * with, or undefined when it is not one of the pod's app probes (answer 404).
+ * The app's own status is passed through, so kubelet judges it as before;
+ * no response at all becomes 503.
+ */
+export async function appHealthStatus(
+  probers: ReadonlyMap<string, AppProber>,
+  pathname: string,
+): Promise<number | undefined> {
+  const prober = probers.get(pathname);
+  if (prober === undefined) return undefined;
+  const status = await probeApp(prober);
+  return status === 0 ? 503 : status;
+}

@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { X509CertificateGenerator } from '@peculiar/x509';
-import { probeApp } from '../../../src/inject/app-probe.ts';
+import { appHealthStatus, probeApp } from '../../../src/inject/app-probe.ts';
 import type { Container } from '../../../src/inject/k8s.ts';
 import { type AppProber, parseAppProbers, rewriteAppProbes } from '../../../src/inject/probes.ts';
 import { waitReadyCommand } from '../../../src/inject/sidecar.ts';
@@ -125,6 +125,18 @@ describe('probeApp against a real app', () => {
     assert.equal(seen.at(-1)?.['x-probe'], 'live');
     assert.match(String(seen.at(-1)?.['user-agent']), /kube-probe/);
     assert.equal(await probeApp(prober('/fail')), 500);
+  });
+
+  it('appHealthStatus passes the app status through, 503 for no answer, undefined for other paths', async () => {
+    const probers = new Map([
+      ['/app-health/web/livez', prober('/ok')],
+      ['/app-health/web/readyz', prober('/fail')],
+      ['/app-health/web/startupz', prober('/slow', { timeoutSeconds: 0.2 })],
+    ]);
+    assert.equal(await appHealthStatus(probers, '/app-health/web/livez'), 204);
+    assert.equal(await appHealthStatus(probers, '/app-health/web/readyz'), 500);
+    assert.equal(await appHealthStatus(probers, '/app-health/web/startupz'), 503);
+    assert.equal(await appHealthStatus(probers, '/app-health/other/livez'), undefined);
   });
 
   it('returns 0 on timeout and on connection refused', async () => {
