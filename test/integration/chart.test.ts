@@ -497,7 +497,10 @@ describe('charts/meshlet values.schema.json (ajv)', () => {
       }
     };
     walk(defaults, '');
-    for (const key of keys) assert.ok(readme.includes(`| \`${key}\` |`), `README values table lacks ${key}`);
+    for (const key of keys) {
+      const row = new RegExp(`^\\|\\s*\`${key.replaceAll('.', '\\.')}\`\\s*\\|`, 'm');
+      assert.match(readme, row, `README values table lacks ${key}`);
+    }
   });
 });
 
