@@ -275,6 +275,15 @@ describe('Dockerfile stages carried out without Docker', () => {
     });
     assert.equal(code, 0, 'HEALTHCHECK failed');
 
+    // The same image runs the injector: the compiled `meshlet inject` works from /app.
+    const injected = execFileSync(process.execPath, [path.join(app, 'bin/meshlet.js'), 'inject', '-f', '-'], {
+      input: readFileSync(path.join(ROOT, 'test/fixtures/inject/cronjob.in.yaml')),
+      env,
+      cwd: '/',
+      ...asUser,
+    }).toString();
+    assert.match(injected, /name: meshlet-proxy/);
+
     const exit = new Promise<number | null>((resolve) => sidecar!.once('exit', resolve));
     sidecar.kill('SIGTERM');
     assert.equal(await exit, 0, `sidecar did not exit cleanly on SIGTERM:\n${output}`);
