@@ -94,6 +94,7 @@ const tools = findTools(log);
 for (const note of tools.notes) log(note);
 const machine = describeMachine(tools);
 const tmp = mkdtempSync(join(tmpdir(), 'meshlet-bench-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const meshletOptions: MeshletOptions = {
   workers,
   cpuProfDir: args['cpu-prof'] ? join(resultsDir, 'prof') : null,
@@ -391,5 +392,4 @@ try {
   process.exitCode = 1;
 } finally {
   killAll();
-  rmSync(tmp, { recursive: true, force: true });
 }
