@@ -187,16 +187,15 @@ function resolveAppPort(
 ): number | undefined {
   const raw = annotations[ANNOTATION.appPort]?.trim();
   if (raw !== undefined && raw !== '') {
-    for (const container of /^\d+$/.test(raw) ? containers.slice(0, 1) : containers) {
-      const port = resolveContainerPort(container, raw);
-      if (port !== undefined) {
-        if (port < 1 || port > 65535) break;
-        return port;
-      }
+    const port = /^\d+$/.test(raw)
+      ? Number(raw)
+      : containers.map((c) => resolveContainerPort(c, raw)).find((p) => p !== undefined);
+    if (port === undefined || port < 1 || port > 65535) {
+      throw new InjectError(
+        `annotation ${ANNOTATION.appPort}: '${raw}' is neither a port number nor a named container port`,
+      );
     }
-    throw new InjectError(
-      `annotation ${ANNOTATION.appPort}: '${raw}' is neither a port number nor a named container port`,
-    );
+    return port;
   }
   const port = containers[0]?.ports?.[0]?.containerPort;
   if (port === undefined) {
@@ -217,26 +216,29 @@ function proxyResources(
     ['cpu', ANNOTATION.proxyCpu, ANNOTATION.proxyCpuLimit],
     ['memory', ANNOTATION.proxyMemory, ANNOTATION.proxyMemoryLimit],
   ] as const) {
-    const request = annotations[requestKey]?.trim();
-    if (request !== undefined && request !== '') {
-      quantityValue(request, `annotation ${requestKey}`);
-      requests[resource] = request;
-    }
-    const limit = annotations[limitKey]?.trim() || defaults.limits[resource];
-    if (limit === undefined) continue;
-    // A default limit below an annotated request would make the pod invalid:
-    // the request then doubles as the limit.
-    const explicit = annotations[limitKey]?.trim();
-    const limitValue = quantityValue(limit, `annotation ${limitKey}`);
-    const requestValue = quantityValue(requests[resource]!, `annotation ${requestKey}`);
-    if (limitValue < requestValue) {
-      if (explicit)
+    const annotated = annotations[requestKey]?.trim();
+    const request = annotated || defaults.requests[resource];
+    const requestValue = quantityValue(
+      request,
+      annotated ? `annotation ${requestKey}` : `default ${resource} request`,
+    );
+    requests[resource] = request;
+    const explicitLimit = annotations[limitKey]?.trim();
+    const defaultLimit = defaults.limits[resource];
+    if (explicitLimit) {
+      if (quantityValue(explicitLimit, `annotation ${limitKey}`) < requestValue) {
         throw new InjectError(
-          `annotation ${limitKey}: limit ${limit} is below the request ${requests[resource]}`,
+          `annotation ${limitKey}: limit ${explicitLimit} is below the request ${requests[resource]}`,
         );
-      limits[resource] = requests[resource]!;
-    } else {
-      limits[resource] = limit;
+      }
+      limits[resource] = explicitLimit;
+    } else if (defaultLimit !== undefined) {
+      // A default limit below an annotated request would make the pod
+      // invalid: the request then doubles as the limit.
+      limits[resource] =
+        quantityValue(defaultLimit, `default ${resource} limit`) < requestValue
+          ? requests[resource]!
+          : defaultLimit;
     }
   }
   return Object.keys(limits).length > 0 ? { requests, limits } : { requests };
