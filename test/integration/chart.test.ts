@@ -171,6 +171,37 @@ describe('charts/meshlet', { skip }, () => {
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
+  it('helm-render implements the Helm functions and objects charts use', () => {
+    const chart = path.join(ROOT, 'test/tools/helm-render/testdata/extras');
+    const values = valuesFile('extras', { greeting: 'hi', nested: { drop: null } });
+    const r = render(['-f', values, '--kube-version', 'v1.30.2', '--api-versions', 'example.com/v1'], chart);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^# Source: extras\/templates\/out\.yaml$/m);
+    assert.deepEqual(r.objects, [
+      {
+        include: 'meshlet@meshlet-system',
+        tpl: 'hi from meshlet',
+        fromYaml: 'two',
+        toJson: '{"keep":1}',
+        toYaml: { keep: 1 },
+        lookup: 0,
+        release: 'Helm true false',
+        chart: 'extras 1.2.3 4.5',
+        kube: 'v1.30.2 1 30',
+        hasApps: true,
+        hasCustom: true,
+        templateName: 'extras/templates/out.yaml',
+        lines: '["line one","line two"]',
+        glob: 'files/config.yaml;',
+        asSecrets: `lines.txt: ${Buffer.from('line one\nline two\n').toString('base64')}`,
+        missing: '',
+      },
+    ]);
+    const failing = render(['-f', valuesFile('extras-fail', { mustFail: true })], chart);
+    assert.equal(failing.status, 1);
+    assert.match(failing.stderr, /values\.mustHave is required/);
+  });
+
   it('renders with default values into valid objects', async () => {
     const r = render();
     assert.equal(r.status, 0, r.stderr);
@@ -291,6 +322,9 @@ describe('charts/meshlet', { skip }, () => {
       },
     };
     const file = valuesFile('all', values);
+    const withoutCrds = render(['-f', file]);
+    assert.equal(withoutCrds.status, 1);
+    assert.match(withoutCrds.stderr, /needs the Prometheus Operator CRDs \(monitoring\.coreos\.com\/v1\)/);
     const r = render(['-f', file, '--api-versions', 'monitoring.coreos.com/v1']);
     assert.equal(r.status, 0, r.stderr);
     await checkCommon(r.objects);

@@ -1,0 +1,1 @@
+{{- define "extras.who" -}}{{ .Release.Name }}@{{ .Release.Namespace }}{{- end -}}
