@@ -59,6 +59,15 @@ describe('meshlet inject golden files', () => {
     }
   });
 
+  it('copies documents without a pod template byte for byte, comments included', () => {
+    const input = readFileSync(path.join(FIXTURES, 'multi-doc.in.yaml'), 'utf8');
+    const { output } = injectManifests(input, optionsFor('multi-doc'));
+    const untouched = input.split(/^---\n/m).filter((doc) => !/^kind: Deployment$/m.test(doc));
+    assert.equal(untouched.length, 3);
+    for (const doc of untouched) assert.ok(output.includes(doc), `not copied verbatim:\n${doc}`);
+    assert.match(output, /^# the workload$/m);
+  });
+
   for (const name of cases) {
     it(name, async () => {
       const input = readFileSync(path.join(FIXTURES, `${name}.in.yaml`), 'utf8');
