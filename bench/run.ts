@@ -1,8 +1,8 @@
 // `npm run bench`: measures meshlet against direct calls, nginx and plain Node
 // proxies on this machine, in one bounded run. See docs/performance.md.
 //
-//   npm run bench [-- --quick] [--duration S] [--only REGEX] [--workers N]
-//                 [--rate R] [--cpu-prof] [--no-markdown]
+//   npm run bench [-- --quick] [--duration S] [--only REGEX] [--repeat N]
+//                 [--workers N] [--rate R] [--cpu-prof] [--no-markdown]
 //
 // Writes bench/results/<timestamp>.json (+ latest.json for full runs) and the
 // section between the bench markers of BENCHMARKS.md (full runs only).
@@ -18,6 +18,7 @@ import {
   checkTargets,
   derive,
   type Group,
+  mergeRounds,
   type Load,
   type Report,
   renderComparison,
@@ -45,6 +46,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration S     seconds per cell (default 10; 2 with --quick)
   --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, ...)
   --workers N      run meshlet with MESHLET_WORKERS=N
+  --repeat N       N rounds over all systems; each cell reports its median-throughput round
   --rate R         fixed-rate cells' request rate (default 1000)
   --cpu-prof       run meshlet under --cpu-prof, profiles in bench/results/prof/
   --no-markdown    do not rewrite BENCHMARKS.md
@@ -64,6 +66,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     only: { type: 'string' },
     workers: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '1' },
     rate: { type: 'string', default: '1000' },
     'cpu-prof': { type: 'boolean', default: false },
     'no-markdown': { type: 'boolean', default: false },
@@ -78,9 +81,10 @@ if (args.help) {
 const seconds = Number(args.duration ?? (args.quick ? 2 : 10));
 const warmupSeconds = args.quick ? 1 : 3;
 const workers = Number(args.workers);
+const repeat = Number(args.repeat);
 const rate = Number(args.rate);
 const only = args.only === undefined ? null : new RegExp(args.only);
-if (!(seconds > 0 && seconds <= 600) || !(workers >= 1) || !(rate > 0)) {
+if (!(seconds > 0 && seconds <= 600) || !(workers >= 1) || !(rate > 0) || !(repeat >= 1 && repeat <= 20)) {
   process.stderr.write(USAGE);
   process.exit(2);
 }
@@ -226,11 +230,18 @@ async function main(): Promise<Report> {
     },
   ];
 
-  const results: ScenarioResult[] = [];
+  // With --repeat, whole rounds over every system interleave the systems in
+  // time, so a burst of load from elsewhere does not land on one system only.
+  const rounds: ScenarioResult[][] = [];
   try {
-    for (const scenario of scenarios) {
-      const loads = scenario.loads.filter((l) => only === null || only.test(cellId(scenario.id, l)));
-      if (loads.length > 0) results.push(await measureScenario(scenario, loads, tools));
+    for (let round = 1; round <= repeat; round++) {
+      if (repeat > 1) log(`round ${round} of ${repeat}`);
+      const results: ScenarioResult[] = [];
+      for (const scenario of scenarios) {
+        const loads = scenario.loads.filter((l) => only === null || only.test(cellId(scenario.id, l)));
+        if (loads.length > 0) results.push(await measureScenario(scenario, loads, tools));
+      }
+      rounds.push(results);
     }
   } finally {
     await upstream.stop();
@@ -240,10 +251,17 @@ async function main(): Promise<Report> {
   const report: Report = {
     format: 1,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    mode: { quick: args.quick, secondsPerCell: seconds, warmupSeconds, workers, only: args.only ?? null },
+    mode: {
+      quick: args.quick,
+      secondsPerCell: seconds,
+      warmupSeconds,
+      repeat,
+      workers,
+      only: args.only ?? null,
+    },
     machine,
     notes: tools.notes,
-    scenarios: results,
+    scenarios: mergeRounds(rounds),
     targets: [],
   };
   derive(report);
