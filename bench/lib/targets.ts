@@ -382,6 +382,10 @@ export async function startMeshPath(
   };
   try {
     probeNotes = await probeOrFail(target, 'sidecar A → B');
+    // Under `mtls: strict`, B refusing plaintext proves that A → B (which answered 200) was TLS.
+    if (mtls && (await probe({ port: bInbound, host: 'upstream' }).catch(() => null))?.status === 200) {
+      probeNotes.push('sidecar B answered a plaintext request under mtls: strict (A → B may not be mTLS)');
+    }
   } catch (err) {
     await target.stop();
     throw err;
