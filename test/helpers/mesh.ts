@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
-export const MAIN = join(ROOT, 'src/main.ts');
+// The compiled binary, as shipped: `npm test` builds it first.
+export const MAIN = join(ROOT, 'dist/main.js');
+/** V8 flags the shipped entry points use (bin/meshlet.js, Dockerfile); see docs/performance.md. */
+export const NODE_FLAGS = ['--max-semi-space-size=1'];
 
 export async function freePort(): Promise<number> {
   const srv = createNetServer();
@@ -78,20 +81,24 @@ export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar
     configFile = join(tempDir(), 'mesh.yaml');
     writeFileSync(configFile, opts.configText ?? 'mtls: disable\n');
   }
-  const proc = spawn(process.execPath, [MAIN, 'run', '--config', configFile, ...(opts.args ?? [])], {
-    env: {
-      ...process.env,
-      MESHLET_SERVICE: 'tester',
-      MESHLET_NAMESPACE: 'default',
-      MESHLET_VERSION: 'v1',
-      MESHLET_OUTBOUND_PORT: String(outbound),
-      MESHLET_INBOUND_PORT: String(inbound),
-      MESHLET_ADMIN_PORT: String(admin),
-      MESHLET_LOG_LEVEL: 'info',
-      ...opts.env,
+  const proc = spawn(
+    process.execPath,
+    [...NODE_FLAGS, MAIN, 'run', '--config', configFile, ...(opts.args ?? [])],
+    {
+      env: {
+        ...process.env,
+        MESHLET_SERVICE: 'tester',
+        MESHLET_NAMESPACE: 'default',
+        MESHLET_VERSION: 'v1',
+        MESHLET_OUTBOUND_PORT: String(outbound),
+        MESHLET_INBOUND_PORT: String(inbound),
+        MESHLET_ADMIN_PORT: String(admin),
+        MESHLET_LOG_LEVEL: 'info',
+        ...opts.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
