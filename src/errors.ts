@@ -73,6 +73,7 @@ export function upstreamFlag(err: unknown): Flag {
     case 'EAI_AGAIN':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
     case 'ERR_MESHLET_PEER_IDENTITY':
+    case 'ERR_MESHLET_TLS_NOT_READY':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'CERT_HAS_EXPIRED':

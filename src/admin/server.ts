@@ -36,6 +36,8 @@ export function createAdminServer(sidecar: Sidecar, hooks: AdminHooks): Server {
         return json(res, 200, describeConfig(sidecar));
       case '/quitquitquit':
         if (req.method !== 'POST') return text(res, 405, 'use POST\n');
+        // The admin port may be bound to the pod IP for kubelet probes; only the pod itself may stop us.
+        if (!isLoopback(req.socket.remoteAddress)) return text(res, 403, 'only from localhost\n');
         text(res, 200, 'draining\n');
         hooks.quit();
         return;
@@ -43,6 +45,10 @@ export function createAdminServer(sidecar: Sidecar, hooks: AdminHooks): Server {
     if (hooks.extra?.(req, res)) return;
     text(res, 404, 'not found\n');
   });
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
 }
 
 function text(res: ServerResponse, status: number, body: string): void {

@@ -2,6 +2,7 @@
 // sidecar state, start the outbound, inbound and admin listeners, watch the
 // config, drain on SIGTERM.
 import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createAdminServer } from '../admin/server.ts';
@@ -13,7 +14,18 @@ import { createInboundListener } from '../listener/inbound.ts';
 import { createOutboundListener } from '../listener/outbound.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { log } from '../telemetry/log.ts';
-import { noopMetrics, noopTracing } from '../telemetry/noop.ts';
+import { allowDecision } from '../authz/allow.ts';
+import { appHealthStatus } from '../inject/app-probe.ts';
+import { APP_HEALTH_PREFIX, parseAppProbers } from '../inject/probes.ts';
+import type { Listener } from '../listener/accept.ts';
+import { LazyTracing } from '../telemetry/lazy-tracing.ts';
+import { createMetrics } from '../telemetry/metrics.ts';
+import { noopMetrics } from '../telemetry/noop.ts';
+import { InboundTls } from '../tls/inbound.ts';
+import { TlsMaterial } from '../tls/material.ts';
+import { meshConnector } from '../tls/outbound.ts';
+import { peerSpiffeId } from '../tls/spiffe.ts';
+import type { CompiledMesh } from '../config/types.ts';
 import { durationEnv, flagEnv, identityFromEnv, intEnv } from './env.ts';
 
 export async function run(argv: string[]): Promise<number> {
@@ -52,9 +64,22 @@ export async function run(argv: string[]): Promise<number> {
   };
   const bind = values.bind ?? env.MESHLET_BIND;
   const config = new ConfigStore(loaded.mesh);
-  const metrics = noopMetrics;
-  const tracing = noopTracing;
+  const metrics = flagEnv(env, 'MESHLET_METRICS', true)
+    ? createMetrics({ istioCompat: env.MESHLET_METRICS_COMPAT === 'istio' })
+    : noopMetrics;
+  const tracing = new LazyTracing(self.service, () => metrics.tracingSpanDropped(), log);
+  tracing.configure(loaded.mesh.tracing.sampling, loaded.mesh.tracing.otlpEndpoint);
   const pools = new UpstreamPools({ idleTimeoutMs: loaded.mesh.upstreamIdleTimeoutMs });
+  const probers = parseAppProbers(env.MESHLET_APP_PROBERS);
+
+  // Certificates are watched from the start: a reload may turn mTLS on later.
+  const material = new TlsMaterial(env.MESHLET_TLS_DIR ?? '/var/run/secrets/meshlet', { log });
+  await material.start();
+  pools.setTlsConnector((spiffeId) =>
+    meshConnector(material, spiffeId, (reason) => metrics.tlsHandshakeFailure('outbound', reason), {
+      timeoutMs: 5000,
+    }),
+  );
 
   const sidecar: Sidecar = {
     config,
@@ -80,27 +105,51 @@ export async function run(argv: string[]): Promise<number> {
     tracing.configure(next.tracing.sampling, next.tracing.otlpEndpoint);
   });
 
-  const outbound = createOutboundListener(sidecar, () => false);
-  const inbound = createInboundListener(sidecar, {
-    peerIdentity: () => null,
-    allowDecision: () => ({ allowed: true, audited: false }),
+  const outbound = createOutboundListener(sidecar);
+  const inboundTls = new InboundTls(material, {
+    trustDomain: () => config.current.trustDomain,
+    onSecureConnection: (socket) => {
+      inbound.http.emit('connection', socket);
+    },
+    onHandshakeFailure: (reason) => metrics.tlsHandshakeFailure('inbound', reason),
   });
+  const inbound: Listener = createInboundListener(
+    sidecar,
+    {
+      peerIdentity: (socket) => peerSpiffeId(socket, config.current.trustDomain),
+      allowDecision,
+    },
+    inboundTls,
+  );
   const drainMs = durationEnv(env, 'MESHLET_DRAIN_SECONDS', 5000);
   let stopWatching = (): void => {};
   const quit = (): void => {
     void drain(sidecar, [outbound, inbound], drainMs, async () => {
       stopWatching();
+      material.close();
       admin.close();
       await pools.close();
       await tracing.shutdown();
     });
   };
-  const admin = createAdminServer(sidecar, { ready: () => true, quit });
+  const admin = createAdminServer(sidecar, {
+    ready: () => !needsCertificates(config.current) || material.ready,
+    quit,
+    extra: (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (!path.startsWith(APP_HEALTH_PREFIX)) return false;
+      void appHealthStatus(probers, path).then((status) => {
+        res.writeHead(status ?? 404, { 'content-type': 'text/plain' });
+        res.end(status === undefined ? 'no such app probe\n' : `${status}\n`);
+      });
+      return true;
+    },
+  });
 
   try {
     await Promise.all([
-      listen(outbound, ports.outbound, bind ?? '127.0.0.1'),
-      listen(inbound, ports.inbound, bind ?? '0.0.0.0'),
+      listen(outbound.server, ports.outbound, bind ?? '127.0.0.1'),
+      listen(inbound.server, ports.inbound, bind ?? '0.0.0.0'),
       listen(admin, ports.admin, bind ?? '127.0.0.1'),
     ]);
   } catch (err) {
@@ -117,7 +166,14 @@ export async function run(argv: string[]): Promise<number> {
   return new Promise<number>(() => {});
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+/** /ready waits for certificates only where some traffic will use mTLS. */
+function needsCertificates(mesh: CompiledMesh): boolean {
+  if (mesh.mtls !== 'disable') return true;
+  for (const s of mesh.services.values()) if (s.mtls !== 'disable') return true;
+  return false;
+}
+
+function listen(server: Server | NetServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -134,13 +190,15 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  */
 async function drain(
   sidecar: Sidecar,
-  servers: Server[],
+  listeners: Listener[],
   drainMs: number,
   cleanup: () => Promise<void>,
 ): Promise<void> {
   if (sidecar.draining) return;
   sidecar.draining = true;
   sidecar.log.info({ inFlight: sidecar.inFlight, drainMs }, 'draining');
+  const servers = listeners.map((l) => l.http);
+  for (const l of listeners) l.server.close();
   for (const s of servers) {
     s.close();
     s.closeIdleConnections();

@@ -1,19 +1,21 @@
 // Bridges a service's `allow`/`allowMode` keys to the authorization compiler,
 // turning its relative error paths into config paths for file:line:col.
+import { compileAllow } from '../authz/allow.ts';
 import type { CompiledAllow } from '../authz/types.ts';
+import type { AllowContext } from '../authz/allow.ts';
+import { CompileError } from './compile-error.ts';
 import type { RawService } from './types.ts';
-
-export interface AllowContext {
-  trustDomain: string;
-  sidecarNamespace: string;
-  services: ReadonlyMap<string, { namespace: string; serviceAccount: string }>;
-}
 
 export function compileAllowRules(
   svc: RawService,
-  _at: (string | number)[],
-  _ctx: AllowContext,
+  at: (string | number)[],
+  ctx: AllowContext,
 ): CompiledAllow | null {
-  if (svc.allow === undefined) return null;
-  return null;
+  const result = compileAllow(svc.allow, svc.allowMode, ctx);
+  if ('errors' in result) {
+    const [first] = result.errors;
+    const path = first!.path.length === 0 ? [...at, 'allowMode'] : [...at, 'allow', ...first!.path];
+    throw new CompileError(path, first!.message);
+  }
+  return result.allow;
 }

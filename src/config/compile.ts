@@ -16,16 +16,10 @@ import type {
   VersionTarget,
 } from './types.ts';
 import { compileAllowRules } from './compile-allow.ts';
+import { CompileError } from './compile-error.ts';
 import { parseDuration } from './duration.ts';
 
-/** A semantic error the schema cannot express, with the path of the offending node. */
-export class CompileError extends Error {
-  readonly path: readonly (string | number)[];
-  constructor(path: readonly (string | number)[], message: string) {
-    super(message);
-    this.path = path;
-  }
-}
+export { CompileError };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 4000;
 const DEFAULT_TRACE_SAMPLING = 0.01;

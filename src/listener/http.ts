@@ -41,5 +41,9 @@ export function createHttpServer(sidecar: Sidecar, handlers: HttpHandlers): Serv
     handlers.rejected(proxyErr, socket);
     writeRawError(socket, proxyErr);
   });
+  // This server never listens itself: connections reach it from a front-end
+  // (sniffing, TLS). Node starts the header/request timeout checks on
+  // 'listening', so announce it, or slow clients would never be cut off.
+  server.emit('listening');
   return server;
 }

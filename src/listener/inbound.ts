@@ -15,6 +15,10 @@ import { copyRequestHeaders } from '../forward/headers.ts';
 import { pathOf } from '../route/match.ts';
 import type { Sidecar } from '../sidecar.ts';
 import type { RequestRecorder, StaticRequestLabels } from '../telemetry/types.ts';
+import { createServer } from 'node:net';
+import type { MtlsMode } from '../config/types.ts';
+import { type InboundTls, isTlsClientHello, readFirstByte } from '../tls/inbound.ts';
+import { type Listener, routeConnection } from './accept.ts';
 import { createHttpServer } from './http.ts';
 import { replyError, writeRawError } from './rescue.ts';
 
@@ -33,7 +37,11 @@ export interface InboundSecurity {
 /** Most distinct callers whose labels are kept; beyond it they count as `unknown` (bounded cardinality). */
 const MAX_SOURCES = 512;
 
-export function createInboundListener(sidecar: Sidecar, security: InboundSecurity) {
+export function createInboundListener(
+  sidecar: Sidecar,
+  security: InboundSecurity,
+  tls: InboundTls | null,
+): Listener {
   const { self } = sidecar;
   const appOrigin = `http://127.0.0.1:${sidecar.appPort}`;
   const recorders = new Map<string, RequestRecorder>();
@@ -190,11 +198,29 @@ export function createInboundListener(sidecar: Sidecar, security: InboundSecurit
     wsProxy.ws(req, socket, head, { target: appOrigin });
   };
 
-  return createHttpServer(sidecar, {
+  const http = createHttpServer(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
     rejected: (err) => rejectedRecorder().record('other', err.status, err.flag, 0, 0, 0, undefined),
   });
+
+  // The pod's own mode (a per-service override wins), read per connection so an edit applies to new ones.
+  const mode = (): MtlsMode => {
+    const mesh = sidecar.config.current;
+    return mesh.services.get(self.service)?.mtls ?? mesh.mtls;
+  };
+  const server = createServer({ noDelay: true }, (socket) => {
+    const m = tls === null ? 'disable' : mode();
+    if (m === 'disable') return routeConnection(sidecar, http, 'inbound', socket);
+    if (m === 'strict') return tls!.accept(socket);
+    // permissive: a TLS ClientHello starts with 0x16, plaintext HTTP with a method letter.
+    void readFirstByte(socket, sidecar.limits.headersTimeoutMs).then((first) => {
+      if (first === null) socket.destroy();
+      else if (isTlsClientHello(first)) tls!.accept(socket);
+      else routeConnection(sidecar, http, 'inbound', socket);
+    });
+  });
+  return { server, http };
 }
 
 const UNKNOWN_SOURCE = ['unknown', 'unknown', 'unknown'] as const;

@@ -16,6 +16,7 @@ import { matchRoute, pathOf, type RouteInput } from '../route/match.ts';
 import { pickVersion, stickyKeyOf } from '../route/pick.ts';
 import type { Sidecar } from '../sidecar.ts';
 import type { RequestRecorder, SpanHandle, StaticRequestLabels } from '../telemetry/types.ts';
+import { acceptCaptured, type Listener } from './accept.ts';
 import { createHttpServer } from './http.ts';
 import { replyError, writeRawError } from './rescue.ts';
 
@@ -36,7 +37,6 @@ export function resolveOutbound(
   req: IncomingMessage,
   host: string | undefined,
   random: () => number,
-  tlsReady: boolean,
 ): OutboundTarget {
   let authority = host;
   let target = req.url ?? '/';
@@ -75,11 +75,12 @@ export function resolveOutbound(
     random,
     route.sticky === null ? undefined : stickyKeyOf(route, req.headers),
   );
-  const peerId = service.mtls !== 'disable' && tlsReady ? service.spiffeId : null;
+  // Never a silent plaintext downgrade: without certificates the connector fails (UF).
+  const peerId = service.mtls !== 'disable' ? service.spiffeId : null;
   return { service, route, version, origin: version.origin, path: target, peerId };
 }
 
-export function createOutboundListener(sidecar: Sidecar, tlsReady: () => boolean) {
+export function createOutboundListener(sidecar: Sidecar): Listener {
   const { self } = sidecar;
   // Peer metadata for the destination's metric labels (never used as identity).
   const sourceHeader = `${self.service};${self.namespace};${self.version}`;
@@ -87,6 +88,7 @@ export function createOutboundListener(sidecar: Sidecar, tlsReady: () => boolean
   const labelsFor = (
     service: CompiledService | null,
     version: VersionTarget | null,
+    unregistered = 'PassthroughCluster',
   ): StaticRequestLabels => ({
     reporter: 'source',
     source_workload: self.service,
@@ -95,13 +97,15 @@ export function createOutboundListener(sidecar: Sidecar, tlsReady: () => boolean
     source_principal: `spiffe://${sidecar.config.current.trustDomain}/ns/${self.namespace}/sa/${self.serviceAccount}`,
     destination_workload: service?.name ?? 'unknown',
     destination_workload_namespace: service?.namespace ?? 'unknown',
-    destination_service: service?.fqdn ?? 'unknown',
-    destination_service_name: service?.name ?? 'PassthroughCluster',
+    // Hosts outside the registry never become label values (unbounded cardinality).
+    destination_service: service?.fqdn ?? unregistered,
+    destination_service_name: service?.name ?? unregistered,
     destination_version: version?.name ?? 'unknown',
     request_protocol: 'http',
     connection_security_policy: 'unknown',
   });
   const unknownRecorder = sidecar.metrics.recorder(labelsFor(null, null));
+  const blackHoleRecorder = sidecar.metrics.recorder(labelsFor(null, null, 'BlackHoleCluster'));
   const recorderFor = (t: OutboundTarget): RequestRecorder => {
     if (t.version === null) return unknownRecorder;
     let r = recorders.get(t.version);
@@ -128,11 +132,12 @@ export function createOutboundListener(sidecar: Sidecar, tlsReady: () => boolean
     let span: SpanHandle | null = null;
     const requestId = facts.requestId ?? randomUUID();
     try {
-      target = resolveOutbound(mesh, req, facts.host, sidecar.random, tlsReady());
+      target = resolveOutbound(mesh, req, facts.host, sidecar.random);
     } catch (err) {
       const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
       replyError(res, proxyErr);
-      finish(unknownRecorder, method, proxyErr.status, proxyErr.flag, started, 0, 0, undefined);
+      const recorder = proxyErr.flag === 'NR' ? blackHoleRecorder : unknownRecorder;
+      finish(recorder, method, proxyErr.status, proxyErr.flag, started, 0, 0, undefined);
       return;
     }
     const recorder = recorderFor(target);
@@ -205,7 +210,7 @@ export function createOutboundListener(sidecar: Sidecar, tlsReady: () => boolean
     const host = req.headers.host;
     let target: OutboundTarget;
     try {
-      target = resolveOutbound(sidecar.config.current, req, host, sidecar.random, tlsReady());
+      target = resolveOutbound(sidecar.config.current, req, host, sidecar.random);
     } catch (err) {
       writeRawError(socket as Socket, err as ProxyError);
       return;
@@ -214,9 +219,10 @@ export function createOutboundListener(sidecar: Sidecar, tlsReady: () => boolean
     wsProxy.ws(req, socket, head, { target: target.origin });
   };
 
-  return createHttpServer(sidecar, {
+  const http = createHttpServer(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
     rejected: (err) => unknownRecorder.record('other', err.status, err.flag, 0, 0, 0, undefined),
   });
+  return { server: acceptCaptured(sidecar, http, 'outbound'), http };
 }

@@ -8,6 +8,8 @@ export const noopMetrics: MeshMetrics = {
   authzDenied() {},
   configReload() {},
   tlsHandshakeFailure() {},
+  tcp: () => ({ opened() {}, bytes() {} }),
+  tracingSpanDropped() {},
   render: async () => ({ contentType: 'text/plain; version=0.0.4', body: '' }),
 };
 

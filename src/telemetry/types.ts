@@ -41,6 +41,13 @@ export interface MeshMetrics {
   authzDenied(sourcePrincipal: string, destinationService: string, mode: 'enforce' | 'audit'): void;
   configReload(result: 'success' | 'failure', hash: string | null): void;
   tlsHandshakeFailure(direction: 'inbound' | 'outbound', reason: string): void;
+  /** Counts a passthrough TCP connection; `bytes(sent, received)` is relative to the original destination. */
+  tcp(labels: { direction: 'inbound' | 'outbound'; destination_port: string }): {
+    opened(): void;
+    bytes(sent: number, received: number): void;
+  };
+  /** One span the tracer could not export. */
+  tracingSpanDropped(): void;
   /** Prometheus text, or OpenMetrics with exemplars when `accept` asks for it. */
   render(accept: string | undefined): Promise<{ contentType: string; body: string }>;
 }

@@ -1,0 +1,56 @@
+// Tracing that costs nothing until a config names an OTLP endpoint: the
+// OpenTelemetry SDK and exporter (the largest dependencies) are imported only
+// then, and a later reload can turn them on or off.
+import type { Logger } from './log.ts';
+import { noopTracing } from './noop.ts';
+import type { MeshTracing, SpanHandle } from './types.ts';
+
+export class LazyTracing implements MeshTracing {
+  #impl: MeshTracing = noopTracing;
+  #loading: Promise<void> | null = null;
+  #wanted: { sampling: number; endpoint: string | null } = { sampling: 0, endpoint: null };
+  readonly #serviceName: string;
+  readonly #onDropped: () => void;
+  readonly #log: Logger;
+
+  constructor(serviceName: string, onDropped: () => void, log: Logger) {
+    this.#serviceName = serviceName;
+    this.#onDropped = onDropped;
+    this.#log = log;
+  }
+
+  start(...args: Parameters<MeshTracing['start']>): SpanHandle | null {
+    return this.#impl.start(...args);
+  }
+
+  configure(sampling: number, otlpEndpoint: string | null): void {
+    this.#wanted = { sampling, endpoint: otlpEndpoint };
+    if (this.#impl !== noopTracing) {
+      this.#impl.configure(sampling, otlpEndpoint);
+      return;
+    }
+    if (otlpEndpoint === null || this.#loading !== null) return;
+    this.#loading = import('./tracing.ts').then(
+      ({ createTracing }) => {
+        const { sampling: s, endpoint } = this.#wanted;
+        this.#impl = createTracing({
+          serviceName: this.#serviceName,
+          sampling: s,
+          otlpEndpoint: endpoint,
+          onDropped: this.#onDropped,
+        });
+        this.#log.info({ endpoint, sampling: s }, 'tracing enabled');
+      },
+      (err: Error) => this.#log.error({ err: err.message }, 'cannot load tracing'),
+    );
+  }
+
+  /** Resolves once a pending SDK load has finished (for start-up ordering and tests). */
+  async loaded(): Promise<void> {
+    await this.#loading;
+  }
+
+  shutdown(): Promise<void> {
+    return this.#impl.shutdown();
+  }
+}
