@@ -5,7 +5,9 @@
 #   init               meshlet plus iptables, for the meshlet-init container:
 #                        docker build --target init -t meshlet-init .
 # Both run `meshlet <args>`: the injected sidecar gets args ["run"], the init
-# container ["init-iptables", ...], the webhook ["webhook", ...].
+# container ["init-iptables", ...], the webhook ["webhook", ...]. The
+# entrypoint passes node the flag bin/meshlet.js's shebang carries (a 1 MiB
+# young generation, docs/performance.md): `node file.js` ignores shebangs.
 
 # Same Node as the `node` dependency in package.json pins for npm scripts.
 ARG NODE_VERSION=24.21.0
@@ -48,7 +50,7 @@ COPY package.json ./
 COPY bin/ ./bin/
 COPY config/ ./config/
 # Runs as root with NET_ADMIN/NET_RAW (the injected securityContext says so).
-ENTRYPOINT ["node", "/app/bin/meshlet.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/bin/meshlet.js"]
 CMD ["init-iptables", "--help"]
 
 # --- runtime: the sidecar (default target) ------------------------------------
@@ -70,5 +72,5 @@ EXPOSE 15001 15006 15000
 # For plain `docker run`; Kubernetes uses the injected probes instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.MESHLET_ADMIN_PORT || 15000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "/app/bin/meshlet.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "/app/bin/meshlet.js"]
 CMD ["run"]

@@ -15,6 +15,16 @@ export const ADMIN_PORT = 15000;
 export const MESH_CONFIG_DIR = '/etc/meshlet';
 export const TLS_DIR = '/var/run/secrets/meshlet';
 export const INJECTED_LABEL = 'meshlet.dev/injected';
+/**
+ * How the proxy container starts node (the Dockerfile's ENTRYPOINT, spelled
+ * out so the flag holds whatever the image's entrypoint is): a 1 MiB young
+ * generation keeps streamed-body garbage out of RSS (docs/performance.md).
+ */
+export const PROXY_COMMAND: readonly string[] = Object.freeze([
+  'node',
+  '--max-semi-space-size=1',
+  '/app/bin/meshlet.js',
+]);
 
 const VOLUME_MESH = 'meshlet-mesh';
 const VOLUME_CERTS = 'meshlet-certs';
@@ -114,8 +124,13 @@ export function injectPod(input: PodTemplate, context: PodContext, options: Inje
     { name: 'MESHLET_VERSION', value: labels.version ?? labels['app.kubernetes.io/version'] ?? 'unknown' },
     fieldEnv('MESHLET_NAMESPACE', 'metadata.namespace'),
     fieldEnv('MESHLET_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
-    fieldEnv('POD_NAME', 'metadata.name'),
-    fieldEnv('POD_IP', 'status.podIP'),
+    // Where our volumes are mounted, and the ports meshlet-init redirects to:
+    // explicit, so they cannot drift from the image's defaults.
+    { name: 'MESHLET_CONFIG', value: `${MESH_CONFIG_DIR}/mesh.yaml` },
+    { name: 'MESHLET_TLS_DIR', value: TLS_DIR },
+    { name: 'MESHLET_OUTBOUND_PORT', value: String(OUTBOUND_PORT) },
+    { name: 'MESHLET_INBOUND_PORT', value: String(INBOUND_PORT) },
+    { name: 'MESHLET_ADMIN_PORT', value: String(ADMIN_PORT) },
     // kubelet probes the admin port on the pod IP, so it cannot stay on loopback.
     { name: 'MESHLET_BIND', value: '0.0.0.0' },
   ];
@@ -259,6 +274,7 @@ function proxyContainer(
     name: PROXY_CONTAINER,
     image: options.proxyImage,
     ...(options.imagePullPolicy === undefined ? {} : { imagePullPolicy: options.imagePullPolicy }),
+    command: [...PROXY_COMMAND],
     args: ['run'],
     ports: [
       { name: 'meshlet-out', containerPort: OUTBOUND_PORT, protocol: 'TCP' },

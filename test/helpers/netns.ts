@@ -9,7 +9,7 @@
 //   const p = ns.spawn(NODE, ['-e', code], { uid: 1337 });
 //   await destroyAllNetns();                 // in after(): kills and deletes all
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -240,4 +240,78 @@ export function netnsSkipReason(needs: { iptables?: boolean } = { iptables: true
     spawnSync('ip', ['netns', 'del', probe]);
   }
   return null;
+}
+
+export type JsonEvent = Record<string, unknown>;
+
+/** Every JSON line a process prints, in order, with a way to wait for the next matching one. */
+export class JsonLines {
+  readonly events: JsonEvent[] = [];
+  #emitter = new EventEmitter();
+  #cursor = 0;
+  #ended = false;
+
+  constructor(p: NsProcess) {
+    void (async () => {
+      for (;;) {
+        const line = await p.nextLine();
+        // Only JSON objects count (a log line may be preceded by other output).
+        if (!line.startsWith('{')) continue;
+        this.events.push(JSON.parse(line) as JsonEvent);
+        this.#emitter.emit('event');
+      }
+    })().catch(() => {
+      this.#ended = true;
+      this.#emitter.emit('event');
+    });
+  }
+
+  /**
+   * Events after the previous take() up to and including the first one
+   * matching `pred`; rejects if the process exits first.
+   */
+  async take(pred: (e: JsonEvent) => boolean): Promise<JsonEvent[]> {
+    for (;;) {
+      const i = this.events.findIndex((e, idx) => idx >= this.#cursor && pred(e));
+      if (i >= 0) {
+        const taken = this.events.slice(this.#cursor, i + 1);
+        this.#cursor = i + 1;
+        return taken;
+      }
+      if (this.#ended) throw new Error('process exited before printing the expected line');
+      await new Promise((resolve) => this.#emitter.once('event', resolve));
+    }
+  }
+}
+
+/**
+ * A TCP client script for `node --input-type=module -e`: args host, port,
+ * size; sends `size` random bytes, half-closes, prints one JSON line with the
+ * sha256 of what it sent and received (`text` too when short), or `{error}`.
+ */
+export const TCP_CLIENT = `
+import { connect } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+const [host, port, size] = process.argv.slice(1);
+const payload = randomBytes(Number(size));
+const chunks = [];
+const socket = connect({ host, port: Number(port), allowHalfOpen: true });
+socket.on('data', (c) => chunks.push(c));
+socket.on('error', (e) => { console.log(JSON.stringify({ error: e.code })); process.exit(0); });
+socket.on('end', () => {
+  const received = Buffer.concat(chunks);
+  const sha = (b) => createHash('sha256').update(b).digest('hex');
+  console.log(JSON.stringify({ sent: sha(payload), received: sha(received), bytes: received.length, text: received.length < 200 ? received.toString() : '' }));
+  socket.end();
+});
+socket.end(payload);
+`;
+
+/** What TCP_CLIENT prints. */
+export interface TcpClientResult {
+  sent?: string;
+  received?: string;
+  bytes?: number;
+  text?: string;
+  error?: string;
 }

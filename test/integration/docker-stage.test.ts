@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { validate } from 'dockerfile-utils';
+import { PROXY_COMMAND } from '../../src/inject/sidecar.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DOCKERFILE = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
@@ -91,14 +92,16 @@ describe('Dockerfile', () => {
   it('runs the runtime as 1337 with exec-form ENTRYPOINT and a node HEALTHCHECK', () => {
     const runtime = stage('runtime');
     assert.equal(one(runtime, 'USER'), '1337:1337');
-    assert.deepEqual(JSON.parse(one(runtime, 'ENTRYPOINT')), ['node', '/app/bin/meshlet.js']);
+    // The injected proxy container spells out the same command (its flag must not depend on the image).
+    assert.deepEqual(JSON.parse(one(runtime, 'ENTRYPOINT')), [...PROXY_COMMAND]);
+    assert.ok(PROXY_COMMAND.includes('--max-semi-space-size=1'));
     assert.deepEqual(JSON.parse(one(runtime, 'CMD')), ['run']);
     const health = one(runtime, 'HEALTHCHECK');
     assert.match(health, /CMD \["node", "-e"/);
     assert.doesNotMatch(health, /curl|wget/);
     assert.match(one(stage('prod-deps'), 'RUN'), /npm ci --omit=dev --ignore-scripts/);
     assert.match(one(stage('init'), 'RUN'), /apt-get install -y --no-install-recommends iptables/);
-    assert.deepEqual(JSON.parse(one(stage('init'), 'ENTRYPOINT')), ['node', '/app/bin/meshlet.js']);
+    assert.deepEqual(JSON.parse(one(stage('init'), 'ENTRYPOINT')), [...PROXY_COMMAND]);
   });
 
   it('keeps in the build context everything the stages COPY', () => {

@@ -8,18 +8,19 @@
 //   remote 10.55.0.2/24 echo servers on :7000 (captured), :7001 (excluded), :7002 (marker)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   connectNetns,
   createNetns,
   destroyAllNetns,
+  JsonLines,
   type Netns,
-  type NsProcess,
   NODE,
   netnsSkipReason,
   REPO,
+  TCP_CLIENT,
+  type TcpClientResult,
 } from '../helpers/netns.ts';
 
 const ADDON = `${REPO}native/original-dst/build/Release/original_dst.node`;
@@ -67,64 +68,6 @@ for (const port of ports) {
 }
 `;
 
-// A client: sends N random bytes, half-closes, prints hashes of what went and came back.
-const CLIENT = `
-import { connect } from 'node:net';
-import { createHash, randomBytes } from 'node:crypto';
-const [host, port, size] = process.argv.slice(1);
-const payload = randomBytes(Number(size));
-const chunks = [];
-const socket = connect({ host, port: Number(port), allowHalfOpen: true });
-socket.on('data', (c) => chunks.push(c));
-socket.on('error', (e) => { console.log(JSON.stringify({ error: e.code })); process.exit(0); });
-socket.on('end', () => {
-  const received = Buffer.concat(chunks);
-  const sha = (b) => createHash('sha256').update(b).digest('hex');
-  console.log(JSON.stringify({ sent: sha(payload), received: sha(received), bytes: received.length, text: received.length < 200 ? received.toString() : '' }));
-  socket.end();
-});
-socket.end(payload);
-`;
-
-interface ClientResult {
-  sent?: string;
-  received?: string;
-  bytes?: number;
-  text?: string;
-  error?: string;
-}
-
-type Event = Record<string, unknown> & { event: string };
-
-/** Every JSON line a process prints, in order, with a way to wait for the next matching one. */
-class EventLog {
-  readonly events: Event[] = [];
-  #emitter = new EventEmitter();
-  #cursor = 0;
-
-  constructor(p: NsProcess) {
-    void (async () => {
-      for (;;) {
-        this.events.push(await p.nextJson<Event>());
-        this.#emitter.emit('event');
-      }
-    })().catch(() => this.#emitter.emit('event'));
-  }
-
-  /** Events after the previous take() up to and including the first one matching `pred`. */
-  async take(pred: (e: Event) => boolean): Promise<Event[]> {
-    for (;;) {
-      const i = this.events.findIndex((e, idx) => idx >= this.#cursor && pred(e));
-      if (i >= 0) {
-        const taken = this.events.slice(this.#cursor, i + 1);
-        this.#cursor = i + 1;
-        return taken;
-      }
-      await new Promise((resolve) => this.#emitter.once('event', resolve));
-    }
-  }
-}
-
 /** The app and proxy run as other users; they must be able to run Node and read the sources. */
 function unprivilegedSkipReason(): string | null {
   for (const uid of [APP_UID, PROXY_UID]) {
@@ -152,18 +95,18 @@ const skipReason = netnsSkipReason() ?? unprivilegedSkipReason();
 describe('traffic capture in a network namespace', { skip: skipReason ?? false }, () => {
   let pod: Netns;
   let remote: Netns;
-  let proxy: EventLog;
-  let echo: EventLog;
+  let proxy: JsonLines;
+  let echo: JsonLines;
 
   const runClient = async (ns: Netns, uid: number, host: string, port: number, size: number) => {
     const out = await ns.mustRun(
       NODE,
-      ['--input-type=module', '-e', CLIENT, host, String(port), String(size)],
+      ['--input-type=module', '-e', TCP_CLIENT, host, String(port), String(size)],
       {
         uid,
       },
     );
-    return JSON.parse(out) as ClientResult;
+    return JSON.parse(out) as TcpClientResult;
   };
 
   before(async () => {
@@ -185,9 +128,9 @@ describe('traffic capture in a network namespace', { skip: skipReason ?? false }
       '7001',
       '7002',
     ]);
-    echo = new EventLog(echoProc);
+    echo = new JsonLines(echoProc);
     const proxyProc = pod.spawn(NODE, ['--input-type=module', '-e', CAPTURE_LISTENER], { uid: PROXY_UID });
-    proxy = new EventLog(proxyProc);
+    proxy = new JsonLines(proxyProc);
     const [ready] = (await proxy.take((e) => e.event === 'ready')).slice(-1);
     assert.deepEqual(ready, { event: 'ready', addon: true, uid: PROXY_UID });
     await echo.take((e) => e.event === 'ready');
@@ -282,7 +225,7 @@ const DUAL_STACK_LISTENER = CAPTURE_LISTENER.replace(
 
 describe('IPv6 and dual-stack capture in a network namespace', { skip: skipReason ?? false }, () => {
   let pod: Netns;
-  let proxy: EventLog;
+  let proxy: JsonLines;
   const V6_DST = 'fd55::2';
   const V4_DST = '10.56.0.2';
 
@@ -292,8 +235,8 @@ describe('IPv6 and dual-stack capture in a network namespace', { skip: skipReaso
     await pod.mustRun('ip', ['addr', 'add', `${V4_DST}/32`, 'dev', 'lo']);
     await pod.mustRun(NODE, [`${REPO}src/main.ts`, 'init-iptables', '--ipv6']);
     const echoProc = pod.spawn(NODE, ['--input-type=module', '-e', ECHO_SERVERS, '::', '7000']);
-    await new EventLog(echoProc).take((e) => e.event === 'ready');
-    proxy = new EventLog(
+    await new JsonLines(echoProc).take((e) => e.event === 'ready');
+    proxy = new JsonLines(
       pod.spawn(NODE, ['--input-type=module', '-e', DUAL_STACK_LISTENER], { uid: PROXY_UID }),
     );
     await proxy.take((e) => e.event === 'ready');
@@ -306,10 +249,10 @@ describe('IPv6 and dual-stack capture in a network namespace', { skip: skipReaso
     [4, V4_DST],
   ] as const) {
     it(`recovers the IPv${family} original destination and relays to it`, async () => {
-      const out = await pod.mustRun(NODE, ['--input-type=module', '-e', CLIENT, dst, '7000', '65536'], {
+      const out = await pod.mustRun(NODE, ['--input-type=module', '-e', TCP_CLIENT, dst, '7000', '65536'], {
         uid: APP_UID,
       });
-      const result = JSON.parse(out) as ClientResult;
+      const result = JSON.parse(out) as TcpClientResult;
       assert.equal(result.bytes, 65536);
       assert.equal(result.received, result.sent);
       const events = await proxy.take((e) => e.event === 'closed');
