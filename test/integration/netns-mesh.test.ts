@@ -1,0 +1,504 @@
+// Kubernetes delivery end to end, without a cluster: a Deployment goes
+// through the compiled `meshlet inject`, and the two containers it adds run
+// as a kubelet would run them, in a real "pod" network namespace joined by a
+// veth pair to a "remote" namespace:
+//   - meshlet-init: its args, run with the image's entrypoint as root, install
+//     the capture rules (`meshlet init-iptables`);
+//   - meshlet-proxy: its command, args and env (downward-API fields filled
+//     in), as its securityContext's UID 1337: the real `meshlet run`.
+// Then real connections prove routing, passthrough, no loops and inbound.
+//
+//   pod    10.66.0.1/24  app uid 1000: HTTP :8080 (app port), HTTP :9090, TCP echo :7100
+//                        meshlet uid 1337: :15001 out, :15006 in, :15000 admin
+//   remote 10.66.0.2/24  HTTP :9080 "direct", :9081 reviews v1, :9082 reviews v2, TCP echo :7000
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { MAIN, NODE_FLAGS } from '../helpers/mesh.ts';
+import {
+  connectNetns,
+  createNetns,
+  destroyAllNetns,
+  type JsonEvent,
+  JsonLines,
+  type Netns,
+  NODE,
+  netnsSkipReason,
+  REPO,
+  TCP_CLIENT,
+  type TcpClientResult,
+} from '../helpers/netns.ts';
+
+const POD_IP = '10.66.0.1';
+const REMOTE_IP = '10.66.0.2';
+const APP_UID = 1000;
+const ADDON = `${REPO}native/original-dst/build/Release/original_dst.node`;
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: productpage
+  namespace: default
+spec:
+  selector:
+    matchLabels: { app: productpage }
+  template:
+    metadata:
+      labels: { app: productpage, version: v1 }
+    spec:
+      serviceAccountName: productpage
+      containers:
+        - name: productpage
+          image: example/productpage:1
+          ports: [{ containerPort: 8080 }]
+`;
+
+const MESH = `mtls: disable
+outboundTrafficPolicy: allowAny
+services:
+  reviews:
+    port: 9080
+    versions:
+      v1: { host: ${REMOTE_IP}, port: 9081 }
+      v2: { host: ${REMOTE_IP}, port: 9082 }
+    routes:
+      - match: { headers: { x-user: { exact: jason } } }
+        split: { v2: 100 }
+      - split: { v1: 100 }
+`;
+
+// HTTP servers that answer with their name and the request headers they saw,
+// and TCP echo servers; args: host, then name:port:http|tcp ...
+const SERVERS = `
+import { createServer as createHttp } from 'node:http';
+import { createServer as createTcp } from 'node:net';
+const [host, ...specs] = process.argv.slice(1);
+const emit = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+let pending = specs.length;
+const up = () => { if (--pending === 0) emit({ event: 'ready' }); };
+for (const spec of specs) {
+  const [name, port, kind] = spec.split(':');
+  if (kind === 'tcp') {
+    createTcp({ allowHalfOpen: true }, (s) => {
+      emit({ event: 'conn', name, from: s.remoteAddress });
+      s.on('error', () => {});
+      s.pipe(s);
+    }).listen(Number(port), host, up);
+    continue;
+  }
+  createHttp((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      emit({ event: 'request', name, from: req.socket.remoteAddress, url: req.url, headers: req.headers });
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ name, url: req.url, headers: req.headers }));
+    });
+  }).listen(Number(port), host, up);
+}
+`;
+
+// One HTTP GET; arg: JSON {host, port, path, headers}. Prints {status, headers, body} or {error}.
+const HTTP_CLIENT = `
+import { request } from 'node:http';
+const o = JSON.parse(process.argv[1]);
+const req = request({ host: o.host, port: o.port, path: o.path ?? '/', headers: o.headers ?? {}, agent: false }, (res) => {
+  const chunks = [];
+  res.on('data', (c) => chunks.push(c));
+  res.on('end', () => {
+    const text = Buffer.concat(chunks).toString();
+    let body = text;
+    try { body = JSON.parse(text); } catch {}
+    console.log(JSON.stringify({ status: res.statusCode, headers: res.headers, body }));
+  });
+});
+req.setTimeout(10000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+req.on('error', (e) => console.log(JSON.stringify({ error: e.code ?? e.message })));
+req.end();
+`;
+
+interface HttpResult {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: { name?: string; url?: string; headers?: Record<string, string> } | string;
+  error?: string;
+}
+
+interface Container {
+  name: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  securityContext?: { runAsUser?: number };
+}
+
+/** Who may run what the test runs: node from node_modules and the compiled dist, as the app and proxy UIDs. */
+function prerequisiteSkipReason(): string | null {
+  if (!existsSync(MAIN)) return `${MAIN} is not built (npm test runs tsc first)`;
+  if (!existsSync(ADDON)) return `the SO_ORIGINAL_DST addon is not built (${ADDON})`;
+  for (const uid of [APP_UID, 1337]) {
+    const probe = spawnSync(
+      'setpriv',
+      [
+        `--reuid=${uid}`,
+        `--regid=${uid}`,
+        '--clear-groups',
+        '--',
+        NODE,
+        '-e',
+        `require('node:fs').accessSync(${JSON.stringify(MAIN)})`,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (probe.status !== 0)
+      return `UID ${uid} cannot run ${NODE} or read ${MAIN}: ${probe.stderr.trim().split('\n')[0]}`;
+  }
+  return null;
+}
+
+const skipReason = netnsSkipReason() ?? prerequisiteSkipReason();
+
+/** An image's `/app/...` paths and `node` mapped onto this checkout. */
+function onHost(command: readonly string[]): string[] {
+  return command.map((a) => (a === 'node' ? NODE : a.replace(/^\/app\//, REPO)));
+}
+
+/** Sum of the samples of `name` whose labels include all of `labels`. */
+function metricValue(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+describe('injected pod in a network namespace: meshlet-init + meshlet run', {
+  skip: skipReason ?? false,
+}, () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'meshlet-netns-mesh-'));
+  let pod: Netns;
+  let remote: Netns;
+  let sidecar: JsonLines;
+  let remoteEvents: JsonLines;
+  let appEvents: JsonLines;
+  let appRequests = 0;
+
+  const http = async (
+    ns: Netns,
+    uid: number,
+    target: { host: string; port: number; path?: string; headers?: Record<string, string> },
+  ): Promise<HttpResult> => {
+    const out = await ns.mustRun(NODE, ['--input-type=module', '-e', HTTP_CLIENT, JSON.stringify(target)], {
+      uid,
+    });
+    return JSON.parse(out) as HttpResult;
+  };
+  /** A request from the app container to another service; counted for the loop check. */
+  const appCall = (target: {
+    host: string;
+    port: number;
+    path?: string;
+    headers?: Record<string, string>;
+  }) => {
+    appRequests++;
+    return http(pod, APP_UID, target);
+  };
+  const tcp = async (ns: Netns, host: string, port: number, size: number): Promise<TcpClientResult> => {
+    const out = await ns.mustRun(
+      NODE,
+      ['--input-type=module', '-e', TCP_CLIENT, host, String(port), String(size)],
+      {
+        uid: APP_UID,
+      },
+    );
+    return JSON.parse(out) as TcpClientResult;
+  };
+  const metrics = async (): Promise<string> => {
+    const r = await http(pod, APP_UID, { host: '127.0.0.1', port: 15000, path: '/metrics' });
+    assert.equal(r.status, 200);
+    return r.body as string;
+  };
+  const accessEntry = (dir: string) => (e: JsonEvent) => e.msg === 'access' && e.dir === dir;
+
+  before(async () => {
+    chmodSync(tmp, 0o755);
+    // The compiled injector, as `kubectl apply -f <(meshlet inject -f deploy.yaml)` would use it.
+    writeFileSync(path.join(tmp, 'deploy.yaml'), DEPLOYMENT);
+    const injected = spawnSync(NODE, [...NODE_FLAGS, MAIN, 'inject', '-f', path.join(tmp, 'deploy.yaml')], {
+      encoding: 'utf8',
+    });
+    assert.equal(injected.status, 0, injected.stderr);
+    const spec = parse(injected.stdout).spec.template.spec as { initContainers: Container[] };
+    const init = spec.initContainers.find((c) => c.name === 'meshlet-init')!;
+    const proxy = spec.initContainers.find((c) => c.name === 'meshlet-proxy')!;
+    assert.ok(
+      init.args !== undefined && init.command === undefined,
+      'meshlet-init uses the image entrypoint',
+    );
+    assert.ok(proxy.command !== undefined && proxy.securityContext?.runAsUser === 1337);
+
+    pod = await createNetns('meshlet-pod');
+    remote = await createNetns('meshlet-remote');
+    await connectNetns(pod, `${POD_IP}/24`, remote, `${REMOTE_IP}/24`);
+
+    // meshlet-init: the init image's ENTRYPOINT is the proxy command (docker-stage test checks).
+    const [initCmd, ...initArgs] = onHost([...proxy.command!, ...init.args!]);
+    await pod.mustRun(initCmd!, initArgs);
+
+    remoteEvents = new JsonLines(
+      remote.spawn(NODE, [
+        '--input-type=module',
+        '-e',
+        SERVERS,
+        REMOTE_IP,
+        'direct:9080:http',
+        'v1:9081:http',
+        'v2:9082:http',
+        'echo:7000:tcp',
+      ]),
+    );
+    appEvents = new JsonLines(
+      pod.spawn(
+        NODE,
+        [
+          '--input-type=module',
+          '-e',
+          SERVERS,
+          '0.0.0.0',
+          'app:8080:http',
+          'app-metrics:9090:http',
+          'app-tcp:7100:tcp',
+        ],
+        { uid: APP_UID },
+      ),
+    );
+
+    // meshlet-proxy: its env with the downward-API fields kubelet would fill in;
+    // only the mounted paths point into the temp dir.
+    const configFile = path.join(tmp, 'mesh.yaml');
+    writeFileSync(configFile, MESH);
+    const fields: Record<string, string> = {
+      'metadata.namespace': 'default',
+      'spec.serviceAccountName': 'productpage',
+    };
+    const env: Record<string, string> = {};
+    for (const e of proxy.env ?? []) {
+      const value = e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''];
+      assert.ok(value !== undefined, `env ${e.name}: no value the test can fill in`);
+      env[e.name] = value;
+    }
+    assert.equal(env.MESHLET_CONFIG, '/etc/meshlet/mesh.yaml');
+    Object.assign(env, {
+      MESHLET_CONFIG: configFile,
+      MESHLET_TLS_DIR: path.join(tmp, 'no-certs'),
+      MESHLET_ACCESS_LOG: '1',
+      MESHLET_LOG_LEVEL: 'info',
+    });
+    const command = onHost([...proxy.command!, ...(proxy.args ?? [])]);
+    sidecar = new JsonLines(pod.spawn(command[0]!, command.slice(1), { uid: 1337, env }));
+
+    await Promise.all([
+      remoteEvents.take((e) => e.event === 'ready'),
+      appEvents.take((e) => e.event === 'ready'),
+      sidecar.take((e) => e.msg === 'meshlet started'),
+    ]);
+    let ready: HttpResult = {};
+    for (let i = 0; i < 50 && ready.status !== 200; i++) {
+      ready = await http(pod, APP_UID, { host: '127.0.0.1', port: 15000, path: '/ready' });
+    }
+    assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready)}`);
+  });
+
+  after(async () => {
+    await destroyAllNetns();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('meshlet-init installed the capture rules for the ports meshlet run listens on', async () => {
+    const saved = await pod.mustRun('iptables-save', ['-t', 'nat']);
+    assert.match(saved, /^-A MESHLET_REDIRECT -p tcp -j REDIRECT --to-ports 15001$/m);
+    assert.match(saved, /^-A MESHLET_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006$/m);
+    assert.match(saved, /^-A MESHLET_OUTPUT -m owner --uid-owner 1337 -j RETURN$/m);
+  });
+
+  it('routes an app call with Host: reviews by the mesh routes, whatever IP it dialed', async () => {
+    const plain = await appCall({
+      host: REMOTE_IP,
+      port: 9080,
+      path: '/reviews/1',
+      headers: { host: 'reviews' },
+    });
+    assert.equal(plain.status, 200, JSON.stringify(plain));
+    assert.equal(plain.headers?.['x-meshlet-upstream-version'], 'v1');
+    assert.equal((plain.body as { name: string }).name, 'v1');
+    const [v1] = (await remoteEvents.take((e) => e.event === 'request')).slice(-1);
+    assert.equal(v1!.name, 'v1');
+    // meshlet (UID 1337) dialed the version itself, from the pod's address.
+    assert.equal(v1!.from, POD_IP);
+    assert.ok((v1!.headers as Record<string, string>)['x-request-id']);
+    await sidecar.take(accessEntry('outbound'));
+
+    const jason = await appCall({
+      host: REMOTE_IP,
+      port: 9080,
+      path: '/reviews/1',
+      headers: { host: 'reviews:9080', 'x-user': 'jason' },
+    });
+    assert.equal(jason.status, 200, JSON.stringify(jason));
+    assert.equal(jason.headers?.['x-meshlet-upstream-version'], 'v2');
+    assert.equal((jason.body as { name: string }).name, 'v2');
+    const [v2] = (await remoteEvents.take((e) => e.event === 'request')).slice(-1);
+    assert.equal(v2!.name, 'v2');
+    await sidecar.take(accessEntry('outbound'));
+
+    const text = await metrics();
+    for (const version of ['v1', 'v2']) {
+      assert.equal(
+        metricValue(text, 'meshlet_requests_total', {
+          reporter: 'source',
+          source_workload: 'productpage',
+          destination_service_name: 'reviews',
+          destination_version: version,
+          response_code: '200',
+        }),
+        1,
+        `one source-side request to reviews ${version}`,
+      );
+    }
+  });
+
+  it('sends an unregistered Host (the dialed IP:port) to its original destination under allowAny', async () => {
+    const r = await appCall({ host: REMOTE_IP, port: 9080, path: '/direct' });
+    assert.equal(r.status, 200, JSON.stringify(r));
+    assert.equal((r.body as { name: string }).name, 'direct');
+    assert.equal(r.headers?.['x-meshlet-upstream-version'], undefined);
+    const [direct] = (await remoteEvents.take((e) => e.event === 'request')).slice(-1);
+    assert.equal(direct!.name, 'direct');
+    // Through meshlet: it set the forwarding headers.
+    assert.equal((direct!.headers as Record<string, string>)['x-forwarded-proto'], 'http');
+    await sidecar.take(accessEntry('outbound'));
+    assert.equal(
+      metricValue(await metrics(), 'meshlet_requests_total', {
+        reporter: 'source',
+        destination_service: 'PassthroughCluster',
+        response_code: '200',
+      }),
+      1,
+    );
+  });
+
+  it('sends an unregistered Host naming another authority to the original destination', {
+    todo: 'src/listener/outbound.ts forwards unknown hosts to the Host authority, not SO_ORIGINAL_DST (see report)',
+  }, async () => {
+    const r = await appCall({
+      host: REMOTE_IP,
+      port: 9080,
+      path: '/vhost',
+      headers: { host: 'shop.example' },
+    });
+    await sidecar.take(accessEntry('outbound'));
+    assert.equal(r.status, 200, JSON.stringify(r));
+    assert.equal((r.body as { name: string }).name, 'direct');
+  });
+
+  it('relays non-HTTP TCP byte-for-byte to its original destination through meshlet', async () => {
+    const size = 256 * 1024;
+    const labels = { direction: 'outbound', destination_port: '7000' };
+    const before = await metrics();
+    const r = await tcp(pod, REMOTE_IP, 7000, size);
+    assert.equal(r.error, undefined);
+    assert.equal(r.bytes, size);
+    assert.equal(r.received, r.sent);
+    const [conn] = (await remoteEvents.take((e) => e.event === 'conn')).slice(-1);
+    assert.deepEqual(conn, { event: 'conn', name: 'echo', from: POD_IP });
+    // The byte counters are updated when both sides have closed.
+    let after = await metrics();
+    for (
+      let i = 0;
+      i < 50 && metricValue(after, 'meshlet_tcp_bytes_total', { ...labels, flow: 'received' }) < size;
+      i++
+    )
+      after = await metrics();
+    assert.equal(
+      metricValue(after, 'meshlet_tcp_connections_total', labels) -
+        metricValue(before, 'meshlet_tcp_connections_total', labels),
+      1,
+    );
+    assert.equal(metricValue(after, 'meshlet_tcp_bytes_total', { ...labels, flow: 'sent' }), size);
+    assert.equal(metricValue(after, 'meshlet_tcp_bytes_total', { ...labels, flow: 'received' }), size);
+  });
+
+  it('delivers inbound HTTP to the app through the inbound listener', async () => {
+    const r = await http(remote, APP_UID, { host: POD_IP, port: 8080, path: '/hello' });
+    assert.equal(r.status, 200, JSON.stringify(r));
+    const body = r.body as { name: string; headers: Record<string, string> };
+    assert.equal(body.name, 'app');
+    assert.equal(body.headers['x-forwarded-for'], REMOTE_IP);
+    assert.match(body.headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/);
+    const [seen] = (await appEvents.take((e) => e.event === 'request')).slice(-1);
+    // meshlet forwarded it to 127.0.0.1:<app port>.
+    assert.equal(seen!.from, '127.0.0.1');
+    const [entry] = (await sidecar.take(accessEntry('inbound'))).slice(-1);
+    assert.equal(entry!.path, '/hello');
+    assert.equal(
+      metricValue(await metrics(), 'meshlet_requests_total', {
+        reporter: 'destination',
+        destination_workload: 'productpage',
+        response_code: '200',
+      }),
+      1,
+    );
+  });
+
+  it('delivers inbound HTTP for another container port to that port', {
+    todo: 'src/listener/inbound.ts sends every inbound HTTP request to MESHLET_APP_PORT, not the original destination port (see report)',
+  }, async () => {
+    const r = await http(remote, APP_UID, { host: POD_IP, port: 9090, path: '/metrics' });
+    await sidecar.take(accessEntry('inbound'));
+    assert.equal((r.body as { name: string }).name, 'app-metrics');
+  });
+
+  it('relays inbound non-HTTP TCP to the app port it was sent to', async () => {
+    const r = await tcp(remote, POD_IP, 7100, 4096);
+    assert.equal(r.received, r.sent);
+    const [conn] = (await appEvents.take((e) => e.event === 'conn')).slice(-1);
+    assert.equal(conn!.name, 'app-tcp');
+    let text = await metrics();
+    const labels = { direction: 'inbound', destination_port: '7100' };
+    for (
+      let i = 0;
+      i < 50 && metricValue(text, 'meshlet_tcp_bytes_total', { ...labels, flow: 'received' }) < 4096;
+      i++
+    )
+      text = await metrics();
+    assert.equal(metricValue(text, 'meshlet_tcp_connections_total', labels), 1);
+  });
+
+  it('leaves the admin port reachable directly from outside the pod', async () => {
+    const ready = await http(remote, APP_UID, { host: POD_IP, port: 15000, path: '/ready' });
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body, 'ready\n');
+    const text = await metrics();
+    assert.match(text, /^meshlet_requests_total\{/m);
+  });
+
+  it("never captures meshlet's own upstream connections: one outbound access entry per app request", async () => {
+    // A marker request closes the window: everything meshlet logged before it is in.
+    await appCall({ host: REMOTE_IP, port: 9080, path: '/marker', headers: { host: 'reviews' } });
+    await sidecar.take((e) => e.msg === 'access' && e.dir === 'outbound' && e.status === 200);
+    const outbound = sidecar.events.filter(accessEntry('outbound'));
+    assert.equal(outbound.length, appRequests, JSON.stringify(outbound));
+    // And no request ever reached the outbound listener from meshlet itself.
+    const text = await metrics();
+    assert.equal(
+      metricValue(text, 'meshlet_requests_total', { reporter: 'source' }),
+      appRequests,
+      'source-side requests = app requests',
+    );
+  });
+});
