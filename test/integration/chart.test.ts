@@ -209,6 +209,7 @@ describe('charts/meshlet', { skip }, () => {
     assert.deepEqual(r.objects.map((o) => o.kind).sort(), [
       'Certificate',
       'ConfigMap',
+      'ConfigMap',
       'Deployment',
       'Issuer',
       'MutatingWebhookConfiguration',
@@ -216,6 +217,14 @@ describe('charts/meshlet', { skip }, () => {
       'Service',
       'ServiceAccount',
     ]);
+    // The mesh config and the dashboards shipped in charts/meshlet/dashboards.
+    assert.deepEqual(
+      r.objects
+        .filter((o) => o.kind === 'ConfigMap')
+        .map((o) => o.metadata.name)
+        .sort(),
+      ['meshlet-dashboards', 'meshlet-mesh'],
+    );
     const mwc = find(r.objects, 'MutatingWebhookConfiguration');
     const cert = find(r.objects, 'Certificate');
     const deployment = find(r.objects, 'Deployment');
