@@ -5,17 +5,19 @@
 // reloads and a TLS failure. Each expression must return data.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { createMetrics, type MeshletMetrics } from '../../src/telemetry/metrics.ts';
 import type { StaticRequestLabels } from '../../src/telemetry/types.ts';
 import { type PrometheusServer, prometheusMissing, startPrometheus } from '../helpers/prometheus.ts';
+import {
+  canaryQueries,
+  dashboardQueries,
+  dashboardVariables,
+  grafanaSubstitute as substitute,
+} from '../helpers/shipped-promql.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const NS = 'default';
 const TD = 'cluster.local';
 
@@ -126,65 +128,7 @@ function feed(s: { pp: Sidecar; r1: Sidecar; r2: Sidecar; rt: Sidecar }, n: numb
 
 /** Grafana's variables, as a person viewing reviews in namespace default would have them. */
 function grafanaSubstitute(expr: string): string {
-  return expr
-    .replaceAll('$__rate_interval', '15s')
-    .replaceAll('$__interval', '5s')
-    .replaceAll('$__range', '5m')
-    .replaceAll(/\$\{?namespace\}?/g, NS)
-    .replaceAll(/\$\{?service\}?/g, 'reviews');
-}
-
-interface Panel {
-  title: string;
-  type: string;
-  targets?: { expr?: string; refId: string }[];
-  panels?: Panel[];
-}
-
-async function dashboardQueries(file: string): Promise<{ where: string; expr: string }[]> {
-  const dash = JSON.parse(await readFile(join(ROOT, 'dashboards', file), 'utf8')) as {
-    panels: Panel[];
-    templating: { list: { name: string; type: string; query: unknown }[] };
-  };
-  const out: { where: string; expr: string }[] = [];
-  const walk = (panels: Panel[]) => {
-    for (const p of panels) {
-      for (const t of p.targets ?? []) {
-        assert.ok(t.expr, `${file} "${p.title}" ${t.refId} has no expr`);
-        out.push({ where: `${file} "${p.title}" ${t.refId}`, expr: t.expr });
-      }
-      walk(p.panels ?? []);
-    }
-  };
-  walk(dash.panels);
-  return out;
-}
-
-async function canaryQueries(): Promise<{ where: string; expr: string }[]> {
-  const out: { where: string; expr: string }[] = [];
-  for (const file of ['flagger-metric-templates.yaml', 'argo-analysis-template.yaml']) {
-    const docs = parseAllDocuments(await readFile(join(ROOT, 'config', 'canary', file), 'utf8'));
-    for (const doc of docs) {
-      const o = doc.toJS() as {
-        kind: string;
-        metadata: { name: string };
-        spec: { query?: string; metrics?: { name: string; provider: { prometheus: { query: string } } }[] };
-      };
-      if (o.kind === 'MetricTemplate') out.push({ where: `${file} ${o.metadata.name}`, expr: o.spec.query! });
-      for (const m of o.spec.metrics ?? []) {
-        out.push({ where: `${file} ${o.metadata.name}/${m.name}`, expr: m.provider.prometheus.query });
-      }
-    }
-  }
-  return out.map(({ where, expr }) => ({
-    where,
-    expr: expr
-      .replaceAll('{{ namespace }}', NS)
-      .replaceAll('{{ target }}', 'reviews-v2')
-      .replaceAll('{{ interval }}', '15s')
-      .replaceAll('{{args.service-name}}', `reviews.${NS}.svc.${TD}`)
-      .replaceAll('{{args.version}}', 'v2'),
-  }));
+  return substitute(expr, { namespace: NS, service: 'reviews', rateInterval: '15s' });
 }
 
 test('dashboards and canary templates return data from a real Prometheus', {
@@ -232,16 +176,9 @@ test('dashboards and canary templates return data from a real Prometheus', {
     });
 
     await t.test('dashboard variables list the namespace and the services', async () => {
-      const dash = JSON.parse(await readFile(join(ROOT, 'dashboards', 'meshlet-service.json'), 'utf8')) as {
-        templating: { list: { name: string; type: string; query: { query: string } | string }[] };
-      };
       const values = new Map<string, string[]>();
-      for (const v of dash.templating.list) {
-        if (v.type !== 'query') continue;
-        const q = typeof v.query === 'string' ? v.query : v.query.query;
-        const m = /^label_values\((.+),\s*(\w+)\)$/.exec(q);
-        assert.ok(m, `${v.name}: ${q}`);
-        values.set(v.name, await prom!.labelValues(m[2]!, grafanaSubstitute(m[1]!)));
+      for (const v of await dashboardVariables('meshlet-service.json')) {
+        values.set(v.name, await prom!.labelValues(v.label, grafanaSubstitute(v.selector)));
       }
       assert.deepEqual(values.get('namespace'), [NS]);
       assert.deepEqual(values.get('service'), ['productpage', 'ratings', 'reviews']);
@@ -288,7 +225,13 @@ test('dashboards and canary templates return data from a real Prometheus', {
     });
 
     await t.test('every canary template query returns a number', async () => {
-      const queries = await canaryQueries();
+      const queries = await canaryQueries({
+        namespace: NS,
+        target: 'reviews-v2',
+        interval: '15s',
+        serviceName: `reviews.${NS}.svc.${TD}`,
+        version: 'v2',
+      });
       assert.equal(queries.length, 4);
       for (const q of queries) {
         assert.doesNotMatch(q.expr, /\{\{/, `${q.where}: unsubstituted variable`);
