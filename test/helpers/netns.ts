@@ -212,6 +212,39 @@ export async function connectNetns(a: Netns, addrA: string, b: Netns, addrB: str
   }
 }
 
+/**
+ * A switch: a bridge inside `hub` with one veth port per member namespace,
+ * each member end given its address (`10.67.0.2/24` style) and brought up,
+ * so all members share one L2 segment. `hubAddr` puts an address on the
+ * bridge itself (a client outside every pod). Deleting a namespace deletes
+ * its ends.
+ */
+export async function bridgeNetns(
+  hub: Netns,
+  hubAddr: string | null,
+  members: readonly (readonly [Netns, string])[],
+): Promise<void> {
+  const bridge = `mlb${randomBytes(3).toString('hex')}`;
+  await hub.mustRun('ip', ['link', 'add', bridge, 'type', 'bridge']);
+  await hub.mustRun('ip', ['link', 'set', bridge, 'up']);
+  if (hubAddr !== null) await hub.mustRun('ip', ['addr', 'add', hubAddr, 'dev', bridge]);
+  for (const [ns, addr] of members) {
+    const suffix = randomBytes(3).toString('hex');
+    const inNs = `mlt${suffix}p`;
+    const onHub = `mlt${suffix}h`;
+    const add = spawnSync(
+      'ip',
+      ['link', 'add', inNs, 'netns', ns.name, 'type', 'veth', 'peer', 'name', onHub, 'netns', hub.name],
+      { encoding: 'utf8' },
+    );
+    if (add.status !== 0) throw new Error(`ip link add veth: ${add.stderr.trim()}`);
+    await hub.mustRun('ip', ['link', 'set', onHub, 'master', bridge]);
+    await hub.mustRun('ip', ['link', 'set', onHub, 'up']);
+    await ns.mustRun('ip', ['addr', 'add', addr, 'dev', inNs]);
+    await ns.mustRun('ip', ['link', 'set', inNs, 'up']);
+  }
+}
+
 /** Kills every process started in, and deletes, every namespace this process created. */
 export async function destroyAllNetns(): Promise<void> {
   await Promise.all([...namespaces].map((ns) => ns.cleanup()));

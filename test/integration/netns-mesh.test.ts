@@ -101,11 +101,11 @@ for (const spec of specs) {
 }
 `;
 
-// One HTTP GET; arg: JSON {host, port, path, headers}. Prints {status, headers, body} or {error}.
+// One HTTP request; arg: JSON {host, port, method, path, headers}. Prints {status, headers, body} or {error}.
 const HTTP_CLIENT = `
 import { request } from 'node:http';
 const o = JSON.parse(process.argv[1]);
-const req = request({ host: o.host, port: o.port, path: o.path ?? '/', headers: o.headers ?? {}, agent: false }, (res) => {
+const req = request({ host: o.host, port: o.port, method: o.method ?? 'GET', path: o.path ?? '/', headers: o.headers ?? {}, agent: false }, (res) => {
   const chunks = [];
   res.on('data', (c) => chunks.push(c));
   res.on('end', () => {
@@ -177,6 +177,87 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
   return sum;
 }
 
+interface HttpTarget {
+  host: string;
+  port: number;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+}
+
+async function httpIn(ns: Netns, uid: number, target: HttpTarget): Promise<HttpResult> {
+  const out = await ns.mustRun(NODE, ['--input-type=module', '-e', HTTP_CLIENT, JSON.stringify(target)], {
+    uid,
+  });
+  return JSON.parse(out) as HttpResult;
+}
+
+/** The pod's sidecar metrics, read over loopback (never captured). */
+async function metricsIn(ns: Netns): Promise<string> {
+  const r = await httpIn(ns, APP_UID, { host: '127.0.0.1', port: 15000, path: '/metrics' });
+  assert.equal(r.status, 200);
+  return r.body as string;
+}
+
+const accessEntry = (dir: string) => (e: JsonEvent) => e.msg === 'access' && e.dir === dir;
+
+interface InjectedContainers {
+  init: Container;
+  proxy: Container;
+}
+
+/** The compiled injector, as `kubectl apply -f <(meshlet inject -f deploy.yaml)` would use it. */
+function injectDeployment(dir: string, manifest: string): InjectedContainers {
+  const file = path.join(dir, `deploy-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, manifest);
+  const injected = spawnSync(NODE, [...NODE_FLAGS, MAIN, 'inject', '-f', file], { encoding: 'utf8' });
+  assert.equal(injected.status, 0, injected.stderr);
+  const spec = parse(injected.stdout).spec.template.spec as { initContainers: Container[] };
+  const init = spec.initContainers.find((c) => c.name === 'meshlet-init')!;
+  const proxy = spec.initContainers.find((c) => c.name === 'meshlet-proxy')!;
+  assert.ok(init.args !== undefined && init.command === undefined, 'meshlet-init uses the image entrypoint');
+  assert.ok(proxy.command !== undefined && proxy.securityContext?.runAsUser === 1337);
+  return { init, proxy };
+}
+
+/** meshlet-init, run as kubelet would: the init image's ENTRYPOINT (the proxy command, docker-stage test checks) plus its args, as root. */
+async function runInit(ns: Netns, { init, proxy }: InjectedContainers): Promise<void> {
+  const [cmd, ...args] = onHost([...proxy.command!, ...init.args!]);
+  await ns.mustRun(cmd!, args);
+}
+
+/**
+ * meshlet-proxy, run as kubelet would: its command and args as its UID, its
+ * env with the downward-API fields filled in from `fields`; `overrides`
+ * point the mounted paths into the test's temp dir. Resolves once /ready
+ * answers 200.
+ */
+async function startProxy(
+  ns: Netns,
+  { proxy }: InjectedContainers,
+  fields: Record<string, string>,
+  overrides: Record<string, string>,
+): Promise<JsonLines> {
+  const env: Record<string, string> = {};
+  for (const e of proxy.env ?? []) {
+    const value = e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''];
+    assert.ok(value !== undefined, `env ${e.name}: no value the test can fill in`);
+    env[e.name] = value;
+  }
+  assert.equal(env.MESHLET_CONFIG, '/etc/meshlet/mesh.yaml');
+  assert.equal(env.MESHLET_TLS_DIR, '/var/run/secrets/meshlet');
+  Object.assign(env, { MESHLET_ACCESS_LOG: '1', MESHLET_LOG_LEVEL: 'info' }, overrides);
+  const [cmd, ...args] = onHost([...proxy.command!, ...(proxy.args ?? [])]);
+  const log = new JsonLines(ns.spawn(cmd!, args, { uid: proxy.securityContext!.runAsUser!, env }));
+  await log.take((e) => e.msg === 'meshlet started');
+  let ready: HttpResult = {};
+  for (let i = 0; i < 50 && ready.status !== 200; i++) {
+    ready = await httpIn(ns, APP_UID, { host: '127.0.0.1', port: 15000, path: '/ready' });
+  }
+  assert.equal(ready.status, 200, `sidecar in ${ns.name} not ready: ${JSON.stringify(ready)}`);
+  return log;
+}
+
 describe('injected pod in a network namespace: meshlet-init + meshlet run', {
   skip: skipReason ?? false,
 }, () => {
@@ -188,23 +269,9 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
   let appEvents: JsonLines;
   let appRequests = 0;
 
-  const http = async (
-    ns: Netns,
-    uid: number,
-    target: { host: string; port: number; path?: string; headers?: Record<string, string> },
-  ): Promise<HttpResult> => {
-    const out = await ns.mustRun(NODE, ['--input-type=module', '-e', HTTP_CLIENT, JSON.stringify(target)], {
-      uid,
-    });
-    return JSON.parse(out) as HttpResult;
-  };
+  const http = httpIn;
   /** A request from the app container to another service; counted for the loop check. */
-  const appCall = (target: {
-    host: string;
-    port: number;
-    path?: string;
-    headers?: Record<string, string>;
-  }) => {
+  const appCall = (target: HttpTarget) => {
     appRequests++;
     return http(pod, APP_UID, target);
   };
@@ -212,43 +279,20 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     const out = await ns.mustRun(
       NODE,
       ['--input-type=module', '-e', TCP_CLIENT, host, String(port), String(size)],
-      {
-        uid: APP_UID,
-      },
+      { uid: APP_UID },
     );
     return JSON.parse(out) as TcpClientResult;
   };
-  const metrics = async (): Promise<string> => {
-    const r = await http(pod, APP_UID, { host: '127.0.0.1', port: 15000, path: '/metrics' });
-    assert.equal(r.status, 200);
-    return r.body as string;
-  };
-  const accessEntry = (dir: string) => (e: JsonEvent) => e.msg === 'access' && e.dir === dir;
+  const metrics = () => metricsIn(pod);
 
   before(async () => {
     chmodSync(tmp, 0o755);
-    // The compiled injector, as `kubectl apply -f <(meshlet inject -f deploy.yaml)` would use it.
-    writeFileSync(path.join(tmp, 'deploy.yaml'), DEPLOYMENT);
-    const injected = spawnSync(NODE, [...NODE_FLAGS, MAIN, 'inject', '-f', path.join(tmp, 'deploy.yaml')], {
-      encoding: 'utf8',
-    });
-    assert.equal(injected.status, 0, injected.stderr);
-    const spec = parse(injected.stdout).spec.template.spec as { initContainers: Container[] };
-    const init = spec.initContainers.find((c) => c.name === 'meshlet-init')!;
-    const proxy = spec.initContainers.find((c) => c.name === 'meshlet-proxy')!;
-    assert.ok(
-      init.args !== undefined && init.command === undefined,
-      'meshlet-init uses the image entrypoint',
-    );
-    assert.ok(proxy.command !== undefined && proxy.securityContext?.runAsUser === 1337);
-
+    const containers = injectDeployment(tmp, DEPLOYMENT);
     pod = await createNetns('meshlet-pod');
     remote = await createNetns('meshlet-remote');
     await connectNetns(pod, `${POD_IP}/24`, remote, `${REMOTE_IP}/24`);
 
-    // meshlet-init: the init image's ENTRYPOINT is the proxy command (docker-stage test checks).
-    const [initCmd, ...initArgs] = onHost([...proxy.command!, ...init.args!]);
-    await pod.mustRun(initCmd!, initArgs);
+    await runInit(pod, containers);
 
     remoteEvents = new JsonLines(
       remote.spawn(NODE, [
@@ -278,40 +322,18 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
       ),
     );
 
-    // meshlet-proxy: its env with the downward-API fields kubelet would fill in;
-    // only the mounted paths point into the temp dir.
     const configFile = path.join(tmp, 'mesh.yaml');
     writeFileSync(configFile, MESH);
-    const fields: Record<string, string> = {
-      'metadata.namespace': 'default',
-      'spec.serviceAccountName': 'productpage',
-    };
-    const env: Record<string, string> = {};
-    for (const e of proxy.env ?? []) {
-      const value = e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath ?? ''];
-      assert.ok(value !== undefined, `env ${e.name}: no value the test can fill in`);
-      env[e.name] = value;
-    }
-    assert.equal(env.MESHLET_CONFIG, '/etc/meshlet/mesh.yaml');
-    Object.assign(env, {
-      MESHLET_CONFIG: configFile,
-      MESHLET_TLS_DIR: path.join(tmp, 'no-certs'),
-      MESHLET_ACCESS_LOG: '1',
-      MESHLET_LOG_LEVEL: 'info',
-    });
-    const command = onHost([...proxy.command!, ...(proxy.args ?? [])]);
-    sidecar = new JsonLines(pod.spawn(command[0]!, command.slice(1), { uid: 1337, env }));
-
     await Promise.all([
       remoteEvents.take((e) => e.event === 'ready'),
       appEvents.take((e) => e.event === 'ready'),
-      sidecar.take((e) => e.msg === 'meshlet started'),
     ]);
-    let ready: HttpResult = {};
-    for (let i = 0; i < 50 && ready.status !== 200; i++) {
-      ready = await http(pod, APP_UID, { host: '127.0.0.1', port: 15000, path: '/ready' });
-    }
-    assert.equal(ready.status, 200, `sidecar not ready: ${JSON.stringify(ready)}`);
+    sidecar = await startProxy(
+      pod,
+      containers,
+      { 'metadata.namespace': 'default', 'spec.serviceAccountName': 'productpage' },
+      { MESHLET_CONFIG: configFile, MESHLET_TLS_DIR: path.join(tmp, 'no-certs') },
+    );
   });
 
   after(async () => {
