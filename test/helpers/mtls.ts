@@ -84,6 +84,14 @@ export class TestPki {
     return new TestPki(tempDir('meshlet-mtls-'), ca, caKey);
   }
 
+  /** Another CA in the same trust domain (for CA rotation); its key is remembered too. */
+  async newCa(): Promise<DevCa> {
+    const ca = await createDevCa({ trustDomain: TD, commonName: 'meshlet test CA (next)' });
+    const { KeyObject } = await import('node:crypto');
+    this.keyPems.push(KeyObject.from(ca.keys.privateKey).export({ type: 'pkcs8', format: 'pem' }) as string);
+    return ca;
+  }
+
   /** A leaf from `issuer` (default the mesh CA); the key is remembered for leak checks. */
   async issue(options: LeafOptions, issuer: DevCa = this.ca): Promise<IssuedCertificate> {
     const leaf = await issueLeaf(issuer, options);
