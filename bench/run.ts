@@ -2,7 +2,8 @@
 // proxies on this machine, in one bounded run. See docs/performance.md.
 //
 //   npm run bench [-- --quick] [--duration S] [--only REGEX] [--repeat N]
-//                 [--workers N] [--rate R] [--cpu-prof] [--no-markdown]
+//                 [--workers N] [--entry dist|src] [--node-flags F] [--rate R]
+//                 [--cpu-prof] [--no-markdown]
 //
 // Writes bench/results/<timestamp>.json (+ latest.json for full runs) and the
 // section between the bench markers of BENCHMARKS.md (full runs only).
@@ -30,7 +31,9 @@ import {
 import {
   direct,
   type MeshletOptions,
+  prepareMeshlet,
   REPO,
+  SHIPPED_NODE_FLAGS,
   startBaseline,
   startMeshletOneHop,
   startMeshPath,
@@ -46,6 +49,8 @@ const USAGE = `usage: npm run bench -- [options]
   --duration S     seconds per cell (default 10; 2 with --quick)
   --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, ...)
   --workers N      run meshlet with MESHLET_WORKERS=N
+  --entry dist|src meshlet from the compiled build as shipped (default; built first) or from src/*.ts
+  --node-flags F   node flags for meshlet (default: the shipped '--max-semi-space-size=1'; '' for none)
   --repeat N       N rounds over all systems; each cell reports its median-throughput round
   --rate R         fixed-rate cells' request rate (default 1000)
   --cpu-prof       run meshlet under --cpu-prof, profiles in bench/results/prof/
@@ -67,6 +72,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     workers: { type: 'string', default: '1' },
     repeat: { type: 'string', default: '1' },
+    entry: { type: 'string', default: 'dist' },
+    'node-flags': { type: 'string' },
     rate: { type: 'string', default: '1000' },
     'cpu-prof': { type: 'boolean', default: false },
     'no-markdown': { type: 'boolean', default: false },
@@ -82,9 +89,18 @@ const seconds = Number(args.duration ?? (args.quick ? 2 : 10));
 const warmupSeconds = args.quick ? 1 : 3;
 const workers = Number(args.workers);
 const repeat = Number(args.repeat);
+const entry: 'dist' | 'src' = args.entry === 'src' ? 'src' : 'dist';
+const nodeFlags =
+  args['node-flags'] === undefined ? SHIPPED_NODE_FLAGS : args['node-flags'].split(/\s+/).filter(Boolean);
 const rate = Number(args.rate);
 const only = args.only === undefined ? null : new RegExp(args.only);
-if (!(seconds > 0 && seconds <= 600) || !(workers >= 1) || !(rate > 0) || !(repeat >= 1 && repeat <= 20)) {
+if (
+  !(seconds > 0 && seconds <= 600) ||
+  !(workers >= 1) ||
+  !(rate > 0) ||
+  !(repeat >= 1 && repeat <= 20) ||
+  (args.entry !== 'dist' && args.entry !== 'src')
+) {
   process.stderr.write(USAGE);
   process.exit(2);
 }
@@ -102,6 +118,8 @@ process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const meshletOptions: MeshletOptions = {
   workers,
   cpuProfDir: args['cpu-prof'] ? join(resultsDir, 'prof') : null,
+  entry,
+  nodeFlags,
 };
 
 const wrkBoth: Load[] = [
@@ -111,6 +129,7 @@ const wrkBoth: Load[] = [
 const fixedRate: Load = { kind: 'rate', rate };
 
 async function main(): Promise<Report> {
+  await prepareMeshlet(entry);
   const upstream = await startNodeServer('upstream.ts');
   let sink: Awaited<ReturnType<typeof startNodeServer>> | null = null;
   const otlpEndpoint = async () => {

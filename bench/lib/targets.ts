@@ -99,6 +99,49 @@ http {
 export interface MeshletOptions {
   workers: number;
   cpuProfDir: string | null;
+  /** `dist`: the compiled build, as shipped (bin/meshlet.js); `src`: the TypeScript sources via type stripping. */
+  entry: 'dist' | 'src';
+  /** V8/Node flags meshlet runs with; the shipped entry points use SHIPPED_NODE_FLAGS. */
+  nodeFlags: string[];
+}
+
+/** The flags of the shipped entry points (Dockerfile, injected PROXY_COMMAND): a 1 MiB young generation. */
+export const SHIPPED_NODE_FLAGS = ['--max-semi-space-size=1'];
+
+/** The CLI file meshlet runs from, or why it cannot run. */
+let entryState: { main: string } | { unavailable: string } | null = null;
+
+/**
+ * For `dist`, builds the sources once per bench run (`tsc -p tsconfig.build.json`,
+ * the `build` script), so the figures are always those of the current sources.
+ */
+export async function prepareMeshlet(entry: 'dist' | 'src'): Promise<void> {
+  if (!existsSync(join(REPO, 'src', 'cli', 'run.ts'))) {
+    entryState = { unavailable: 'meshlet: not available (src/cli/run.ts not written yet)' };
+    return;
+  }
+  if (entry === 'src') {
+    entryState = { main: join(REPO, 'src', 'main.ts') };
+    return;
+  }
+  const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
+  const proc = new Tracked('tsc', tsc, ['-p', join(REPO, 'tsconfig.build.json')], { cwd: REPO });
+  const guard = setTimeout(() => void proc.stop(500), 120_000);
+  const code = await proc.exited;
+  clearTimeout(guard);
+  const main = join(REPO, 'dist', 'main.js');
+  // tsc still emits when some file has type errors; only a missing output is fatal
+  if (!existsSync(join(REPO, 'dist', 'cli', 'run.js'))) {
+    entryState = { unavailable: `meshlet: build failed (tsc exit ${code}): ${lastLines(proc.output)}` };
+  } else {
+    entryState = { main };
+  }
+}
+
+export function meshletMain(): string {
+  if (entryState === null) throw new Error('prepareMeshlet() first');
+  if ('unavailable' in entryState) throw new Unavailable(entryState.unavailable);
+  return entryState.main;
 }
 
 export interface Telemetry {
@@ -133,12 +176,6 @@ ${tracing}services:
 `;
 }
 
-export function meshletAvailability(): string | null {
-  if (!existsSync(join(REPO, 'src', 'cli', 'run.ts')))
-    return 'meshlet: not available (src/cli/run.ts not written yet)';
-  return null;
-}
-
 async function startSidecar(
   name: string,
   config: string,
@@ -147,33 +184,28 @@ async function startSidecar(
   options: MeshletOptions,
 ): Promise<{ proc: Tracked; ports: SidecarPorts }> {
   const ports = { outbound: await freePort(), inbound: await freePort(), admin: await freePort() };
-  const nodeArgs: string[] = [];
+  const nodeArgs = [...options.nodeFlags];
   if (options.cpuProfDir !== null) {
     mkdirSync(options.cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir);
   }
-  const proc = new Tracked(
-    name,
-    process.execPath,
-    [...nodeArgs, join(REPO, 'src', 'main.ts'), 'run', '--config', config],
-    {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        MESHLET_NAMESPACE: 'default',
-        MESHLET_VERSION: 'v1',
-        MESHLET_APP_PORT: String(appPort),
-        MESHLET_OUTBOUND_PORT: String(ports.outbound),
-        MESHLET_INBOUND_PORT: String(ports.inbound),
-        MESHLET_ADMIN_PORT: String(ports.admin),
-        MESHLET_BIND: '127.0.0.1',
-        MESHLET_LOG_LEVEL: 'warn',
-        MESHLET_DRAIN_SECONDS: '1',
-        ...(options.workers > 1 ? { MESHLET_WORKERS: String(options.workers) } : {}),
-        ...env,
-      },
+  const proc = new Tracked(name, process.execPath, [...nodeArgs, meshletMain(), 'run', '--config', config], {
+    cwd: REPO,
+    env: {
+      ...process.env,
+      MESHLET_NAMESPACE: 'default',
+      MESHLET_VERSION: 'v1',
+      MESHLET_APP_PORT: String(appPort),
+      MESHLET_OUTBOUND_PORT: String(ports.outbound),
+      MESHLET_INBOUND_PORT: String(ports.inbound),
+      MESHLET_ADMIN_PORT: String(ports.admin),
+      MESHLET_BIND: '127.0.0.1',
+      MESHLET_LOG_LEVEL: 'warn',
+      MESHLET_DRAIN_SECONDS: '1',
+      ...(options.workers > 1 ? { MESHLET_WORKERS: String(options.workers) } : {}),
+      ...env,
     },
-  );
+  });
   try {
     await waitForHttp200(`http://127.0.0.1:${ports.admin}/ready`, 20_000, proc);
   } catch (err) {
@@ -266,8 +298,7 @@ export async function startMeshletOneHop(
   telemetry: Telemetry,
   options: MeshletOptions,
 ): Promise<Target> {
-  const reason = meshletAvailability();
-  if (reason !== null) throw new Unavailable(reason);
+  meshletMain();
   const dir = join(tmp, `one-hop-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'mesh.yaml');
@@ -309,12 +340,13 @@ async function devCerts(dir: string): Promise<string> {
   if (!existsSync(join(REPO, 'src', 'cli', 'certs.ts'))) {
     throw new Unavailable('meshlet certs dev: not available (src/cli/certs.ts not written yet)');
   }
+  meshletMain();
   const out = join(dir, 'certs');
   const args = ['certs', 'dev', '--out', out, '--trust-domain', 'cluster.local'];
   const proc = new Tracked(
     'meshlet-certs',
     process.execPath,
-    [join(REPO, 'src', 'main.ts'), ...args, '--service', 'bench-client', '--service', 'upstream'],
+    [meshletMain(), ...args, '--service', 'bench-client', '--service', 'upstream'],
     { cwd: REPO },
   );
   const guard = setTimeout(() => void proc.stop(500), 30_000);
@@ -333,8 +365,7 @@ export async function startMeshPath(
   mtls: boolean,
   options: MeshletOptions,
 ): Promise<Target> {
-  const reason = meshletAvailability();
-  if (reason !== null) throw new Unavailable(reason);
+  meshletMain();
   const dir = join(tmp, `mesh-${mtls ? 'mtls' : 'plain'}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const certs = mtls ? await devCerts(dir) : null;
