@@ -525,16 +525,35 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     );
   });
 
-  // Last: while this is a todo, the loop it shows fills the access log.
-  it("refuses to forward a request back into its own outbound listener (the pod IP's port 15001)", {
-    todo: 'MESHLET_BIND=0.0.0.0 (needed for the admin port) also exposes 15001 on the pod IP, and outbound forwards an unknown Host to it: ~1000 hops until 431 (see report)',
-  }, async () => {
+  // Last: while these are todo, the loops they show fill the access log.
+  // Each call is followed by a marker request, so the outbound access entries
+  // in between are exactly the hops of the call.
+  const hopsOf = async (target: HttpTarget): Promise<{ r: HttpResult; hops: number }> => {
     const before = sidecar.events.filter(accessEntry('outbound')).length;
-    const r = await appCall({ host: POD_IP, port: 15001, path: '/loop' });
-    await sidecar.take(accessEntry('outbound'));
-    const hops = sidecar.events.filter(accessEntry('outbound')).length - before;
-    assert.ok(hops <= 2, `${hops} outbound hops for one request`);
-    assert.ok(r.status === 502 || r.status === 508, JSON.stringify(r));
+    const r = await appCall(target);
+    await appCall({ host: REMOTE_IP, port: 9080, path: '/loop-marker', headers: { host: 'reviews' } });
+    await sidecar.take((e) => accessEntry('outbound')(e) && e.status === 200);
+    return { r, hops: sidecar.events.filter(accessEntry('outbound')).length - before - 1 };
+  };
+  const loopTodo =
+    'outbound forwards to its own listener: MESHLET_BIND=0.0.0.0 (needed for the admin port) exposes 15001 on the pod IP; ~1000 hops until 431 (see report)';
+
+  it('blackholes a connection captured on its way to the outbound port itself', {
+    todo: loopTodo,
+  }, async () => {
+    const { r, hops } = await hopsOf({ host: POD_IP, port: 15001, path: '/loop' });
+    assert.ok(hops <= 1, `${hops} outbound hops for one request`);
+    assert.notEqual(r.status, 200);
+  });
+
+  it('refuses a Host that points back at its own outbound listener', { todo: loopTodo }, async () => {
+    const { r, hops } = await hopsOf({
+      host: '127.0.0.1',
+      port: 15001,
+      path: `http://${POD_IP}:15001/loop`,
+    });
+    assert.ok(hops <= 1, `${hops} outbound hops for one request`);
+    assert.notEqual(r.status, 200);
   });
 });
 
