@@ -17,6 +17,8 @@ export interface CallPlan {
   readonly retry: RetryPolicy | null;
   /** Extra response headers (flat pairs) to add, e.g. x-meshlet-upstream-version. */
   readonly responseHeaders: readonly string[] | null;
+  /** From the header pass (copyRequestHeaders): whether the request streams a body. */
+  readonly hasBody: boolean;
 }
 
 /** Called exactly once when the exchange is over, however it ended. */
@@ -58,7 +60,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#plan = plan;
     this.#done = done;
     this.#reply = reply;
-    this.#body = hasBody(req) ? req : null;
+    this.#body = plan.hasBody ? req : null;
   }
 
   start(): void {
@@ -245,12 +247,6 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.#timer = null;
     }
   }
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const cl = req.headers['content-length'];
-  if (cl !== undefined) return cl !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
 }
 
 function describe(flag: Flag, err: Error): string {

@@ -35,6 +35,8 @@ export interface RequestHeadFacts {
   source: string | undefined;
   forwardedFor: string | undefined;
   forwardedProto: string | undefined;
+  /** Content-Length > 0 or Transfer-Encoding present: the request has a body to stream. */
+  hasBody: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export function copyRequestHeaders(
     source: undefined,
     forwardedFor: undefined,
     forwardedProto: undefined,
+    hasBody: false,
   };
   let connectionTokens: string[] | null = null;
   for (let i = 0; i < raw.length; i += 2) {
@@ -76,6 +79,12 @@ export function copyRequestHeaders(
         facts.source = value;
         if (stripIdentity) continue;
         break;
+      case 'content-length':
+        if (value !== '0') facts.hasBody = true;
+        break;
+      case 'transfer-encoding':
+        facts.hasBody = true;
+        continue;
       case 'connection':
         connectionTokens = value
           .toLowerCase()

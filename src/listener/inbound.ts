@@ -178,6 +178,7 @@ export function createInboundListener(
         timeoutMs: 0,
         retry: null,
         responseHeaders: null,
+        hasBody: facts.hasBody,
       },
       finish,
       replyError,

@@ -12,7 +12,7 @@ import type { CompiledMesh, CompiledRoute, CompiledService, VersionTarget } from
 import { ProxyError, type ResponseFlags } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
 import { copyRequestHeaders } from '../forward/headers.ts';
-import { matchRoute, pathOf, type RouteInput } from '../route/match.ts';
+import { matchRoute, pathOf } from '../route/match.ts';
 import { pickVersion, stickyKeyOf } from '../route/pick.ts';
 import type { Sidecar } from '../sidecar.ts';
 import type { RequestRecorder, SpanHandle, StaticRequestLabels } from '../telemetry/types.ts';
@@ -66,10 +66,10 @@ export function resolveOutbound(
       peerId: null,
     };
   }
-  const input: RouteInput = { method: req.method!, path: pathOf(target), headers: () => req.headers };
-  const route = matchRoute(service, input);
+  const path = pathOf(target);
+  const route = matchRoute(service, req.method!, path, req);
   if (route === null)
-    throw new ProxyError('NR', `no route of service '${service.name}' matches ${req.method} ${input.path}`);
+    throw new ProxyError('NR', `no route of service '${service.name}' matches ${req.method} ${path}`);
   const version = pickVersion(
     route,
     random,
@@ -179,6 +179,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         timeoutMs: target.route?.timeoutMs ?? 0,
         retry: target.service?.retry ?? null,
         responseHeaders: target.version === null ? null : ['x-meshlet-upstream-version', target.version.name],
+        hasBody: facts.hasBody,
       },
       (status, flags, requestBytes, responseBytes) => {
         span?.end(status, flags);

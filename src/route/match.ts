@@ -4,21 +4,23 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CompiledRoute, CompiledService } from '../config/types.ts';
 
-export interface RouteInput {
-  readonly method: string;
-  /** Path without the query string. */
-  readonly path: string;
-  /** Lower-cased header map (node's `req.headers`), read lazily. */
-  headers(): IncomingHttpHeaders;
+/** Anything with node's lower-cased `headers` map; it is read only when a route matches on headers. */
+export interface HeaderSource {
+  readonly headers: IncomingHttpHeaders;
 }
 
-export function matchRoute(service: CompiledService, req: RouteInput): CompiledRoute | null {
+export function matchRoute(
+  service: CompiledService,
+  method: string,
+  path: string,
+  req: HeaderSource,
+): CompiledRoute | null {
   const routes = service.routes;
   for (let i = 0; i < routes.length; i++) {
     const route = routes[i]!;
-    if (route.methods !== null && !route.methods.has(req.method)) continue;
-    if (route.path !== null && !route.path(req.path)) continue;
-    if (route.headers.length > 0 && !headersMatch(route, req.headers())) continue;
+    if (route.methods !== null && !route.methods.has(method)) continue;
+    if (route.path !== null && !route.path(path)) continue;
+    if (route.headers.length > 0 && !headersMatch(route, req.headers)) continue;
     return route;
   }
   return null;

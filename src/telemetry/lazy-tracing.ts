@@ -3,7 +3,8 @@
 // then, and a later reload can turn them on or off.
 import type { Logger } from './log.ts';
 import { noopTracing } from './noop.ts';
-import type { MeshTracing, SpanHandle } from './types.ts';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { MeshTracing, SpanHandle, SpanKindName } from './types.ts';
 
 export class LazyTracing implements MeshTracing {
   #impl: MeshTracing = noopTracing;
@@ -19,8 +20,14 @@ export class LazyTracing implements MeshTracing {
     this.#log = log;
   }
 
-  start(...args: Parameters<MeshTracing['start']>): SpanHandle | null {
-    return this.#impl.start(...args);
+  start(
+    kind: SpanKindName,
+    name: string,
+    headers: IncomingHttpHeaders,
+    parent: SpanHandle | null,
+    attributes: Record<string, string | number | boolean>,
+  ): SpanHandle | null {
+    return this.#impl.start(kind, name, headers, parent, attributes);
   }
 
   configure(sampling: number, otlpEndpoint: string | null): void {

@@ -4,6 +4,7 @@
 // prom-client's labelled children hash their label object on every observe and
 // cannot attach exemplars through a child. Here a request costs one Map lookup
 // with a numeric key, then a few additions on preallocated series.
+import { createRequire } from 'node:module';
 import { collectDefaultMetrics, type OpenMetricsContentType, Registry } from 'prom-client';
 import type { ResponseFlags } from '../errors.ts';
 import type { MeshMetrics, RequestRecorder, StaticRequestLabels } from './types.ts';
@@ -394,6 +395,23 @@ function wantsOpenMetrics(accept: string | undefined): boolean {
   return accept?.includes('application/openmetrics-text') === true;
 }
 
+type DefaultMetric = (registry: Registry, config: object) => void;
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * prom-client's default Node process metrics, except the GC duration
+ * histogram: its PerformanceObserver runs a JS callback on every scavenge,
+ * which with the sidecar's small young generation is thousands of times a
+ * second under load (1.5 % of proxy CPU in a profile, BENCHMARKS.md).
+ */
+function collectProcessMetrics(registry: Registry): void {
+  for (const name of collectDefaultMetrics.metricsList) {
+    if (name === 'gc') continue;
+    const collect = requireCjs(`prom-client/lib/metrics/${name}`) as DefaultMetric;
+    collect(registry, { eventLoopMonitoringPrecision: 10 });
+  }
+}
+
 export function createMetrics(opts: { istioCompat: boolean }): MeshletMetrics {
   const registry = new Registry();
   const openMetricsFormatter = new Registry<OpenMetricsContentType>();
@@ -485,7 +503,7 @@ export function createMetrics(opts: { istioCompat: boolean }): MeshletMetrics {
   );
   const tcpBytes = add(new ValueFamily('meshlet_tcp_bytes_total', 'Passthrough TCP bytes.', 'counter'));
 
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
 
   const recorders = new Map<string, CachedRecorder>();
   const denied = new Map<string, Map<string, [CounterSeries, CounterSeries]>>();

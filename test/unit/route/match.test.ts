@@ -34,7 +34,7 @@ assert.ok(mesh.ok);
 const service = mesh.mesh.services.get('r')!;
 
 function pick(method: string, path: string, headers: IncomingHttpHeaders = {}): string | undefined {
-  const r = matchRoute(service, { method, path, headers: () => headers });
+  const r = matchRoute(service, method, path, { headers });
   return r?.name;
 }
 
