@@ -212,6 +212,10 @@ export interface TlsExchange {
   /** Everything the server sent after the handshake, latin1. */
   response: string;
   error: string | undefined;
+  /** TLS session data the server offered (a ticket), if any. */
+  session: Buffer | undefined;
+  /** The handshake resumed the session passed in. */
+  reused: boolean;
 }
 
 /**
@@ -221,7 +225,7 @@ export interface TlsExchange {
  */
 export function tlsExchange(
   port: number,
-  opts: { cert?: IssuedCertificate; ca: string; payload?: string; waitMs?: number },
+  opts: { cert?: IssuedCertificate; ca: string; payload?: string; waitMs?: number; session?: Buffer },
 ): Promise<TlsExchange> {
   return new Promise((resolve) => {
     const result: TlsExchange = {
@@ -230,6 +234,8 @@ export function tlsExchange(
       serverSpiffeId: undefined,
       response: '',
       error: undefined,
+      session: undefined,
+      reused: false,
     };
     const socket = connect({
       host: '127.0.0.1',
@@ -239,7 +245,9 @@ export function tlsExchange(
       checkServerIdentity: () => undefined,
       ALPNProtocols: ['http/1.1'],
       minVersion: 'TLSv1.3',
+      ...(opts.session === undefined ? {} : { session: opts.session }),
     });
+    socket.on('session', (session: Buffer) => (result.session = session));
     const done = (): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -248,6 +256,7 @@ export function tlsExchange(
     const timer = setTimeout(done, opts.waitMs ?? 3000);
     socket.on('secureConnect', () => {
       result.secured = true;
+      result.reused = socket.isSessionReused();
       const peer = socket.getPeerX509Certificate();
       result.serverSerial = peer?.serialNumber;
       result.serverSpiffeId = peer?.subjectAltName?.replace(/^URI:/, '');

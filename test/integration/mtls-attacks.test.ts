@@ -266,6 +266,26 @@ services:
     await refusedHandshake(undefined, 'no_peer_cert');
   });
 
+  it('a TLS session cannot be resumed to skip the client certificate', async () => {
+    const reviews = sidecars.reviews!;
+    const first = await tlsExchange(reviews.inbound, {
+      cert: productpageCert,
+      ca: pki.ca.certPem,
+      payload: httpRequest('GET', '/reviews/1', 'reviews'),
+    });
+    assert.equal(statusOf(first.response), 200);
+    const before = apps.reviews!.seen.length;
+    // Whatever session state the first connection left, offer it back without a certificate.
+    const second = await tlsExchange(reviews.inbound, {
+      ca: pki.ca.certPem,
+      ...(first.session === undefined ? {} : { session: first.session }),
+      payload: httpRequest('GET', '/reviews/1', 'reviews', FORGED),
+    });
+    assert.equal(second.reused, false, 'the server resumed a session');
+    assert.equal(statusOf(second.response), null, second.response);
+    assert.equal(apps.reviews!.seen.length, before);
+  });
+
   it('a workload answering for another service is refused by the caller: 503 UF, nothing sent', async () => {
     const productpage = sidecars.productpage!;
     const before = apps.ratings!.seen.length;
