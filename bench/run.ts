@@ -276,6 +276,7 @@ async function main(): Promise<Report> {
       warmupSeconds,
       repeat,
       workers,
+      meshlet: `node ${[...nodeFlags, entry === 'dist' ? 'dist/main.js' : 'src/main.ts'].join(' ')} run`,
       only: args.only ?? null,
     },
     machine,
