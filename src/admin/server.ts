@@ -3,7 +3,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatIssue } from '../config/load.ts';
 import type { CompiledMesh } from '../config/types.ts';
-import type { Sidecar } from '../sidecar.ts';
+import type { ConfigStore } from '../config/store.ts';
+import type { MeshMetrics } from '../telemetry/types.ts';
+
+/** What the admin port reads: a sidecar, or the primary of a multi-worker sidecar. */
+export interface AdminView {
+  readonly config: ConfigStore;
+  readonly metrics: Pick<MeshMetrics, 'render'>;
+  readonly draining: boolean;
+}
 
 export interface AdminHooks {
   /** True once config and (where mTLS is on) certificates are loaded. */
@@ -14,7 +22,7 @@ export interface AdminHooks {
   extra?(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export function createAdminServer(sidecar: Sidecar, hooks: AdminHooks): Server {
+export function createAdminServer(sidecar: AdminView, hooks: AdminHooks): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
@@ -48,7 +56,10 @@ export function createAdminServer(sidecar: Sidecar, hooks: AdminHooks): Server {
 }
 
 function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
+  return (
+    address !== undefined &&
+    (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'))
+  );
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
@@ -62,7 +73,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /** The /config document: what is serving, where it came from, and the last rejected edit. */
-export function describeConfig(sidecar: Sidecar): unknown {
+export function describeConfig(sidecar: AdminView): unknown {
   const mesh = sidecar.config.current;
   const lastError = sidecar.config.lastError;
   return {

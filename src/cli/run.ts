@@ -26,7 +26,9 @@ import { TlsMaterial } from '../tls/material.ts';
 import { meshConnector } from '../tls/outbound.ts';
 import { peerSpiffeId } from '../tls/spiffe.ts';
 import type { CompiledMesh } from '../config/types.ts';
+import type { Registry } from 'prom-client';
 import { durationEnv, flagEnv, identityFromEnv, intEnv } from './env.ts';
+import { isWorker, reportToPrimary, runPrimary } from './workers.ts';
 
 export async function run(argv: string[]): Promise<number> {
   const env = process.env;
@@ -63,6 +65,21 @@ export async function run(argv: string[]): Promise<number> {
     admin: Number(values['admin-port'] ?? intEnv(env, 'MESHLET_ADMIN_PORT', 15000)),
   };
   const bind = values.bind ?? env.MESHLET_BIND;
+  const drainMs = durationEnv(env, 'MESHLET_DRAIN_SECONDS', 5000);
+  const workers = intEnv(env, 'MESHLET_WORKERS', 1);
+  if (workers > 1 && !isWorker()) {
+    return runPrimary({
+      workers,
+      file,
+      text,
+      mesh: loaded.mesh,
+      self,
+      adminPort: ports.admin,
+      adminHost: bind ?? '127.0.0.1',
+      drainMs,
+      log,
+    });
+  }
   const config = new ConfigStore(loaded.mesh);
   const metrics = flagEnv(env, 'MESHLET_METRICS', true)
     ? createMetrics({ istioCompat: env.MESHLET_METRICS_COMPAT === 'istio' })
@@ -121,7 +138,6 @@ export async function run(argv: string[]): Promise<number> {
     },
     inboundTls,
   );
-  const drainMs = durationEnv(env, 'MESHLET_DRAIN_SECONDS', 5000);
   let stopWatching = (): void => {};
   const quit = (): void => {
     void drain(sidecar, [outbound, inbound], drainMs, async () => {
@@ -146,17 +162,28 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
 
+  // A worker binds its own sockets (SO_REUSEPORT); the primary serves the admin port.
+  const worker = isWorker();
+  const report = worker
+    ? reportToPrimary('registry' in metrics ? (metrics.registry as Registry) : null)
+    : null;
   try {
     await Promise.all([
-      listen(outbound.server, ports.outbound, bind ?? '127.0.0.1'),
-      listen(inbound.server, ports.inbound, bind ?? '0.0.0.0'),
-      listen(admin, ports.admin, bind ?? '127.0.0.1'),
+      listen(outbound.server, ports.outbound, bind ?? '127.0.0.1', worker),
+      listen(inbound.server, ports.inbound, bind ?? '0.0.0.0', worker),
+      worker ? null : listen(admin, ports.admin, bind ?? '127.0.0.1', false),
     ]);
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'cannot listen');
     return 1;
   }
   stopWatching = watchConfig({ file, self, store: config, log, metrics }, text);
+  if (report !== null) {
+    const status = () => report(!needsCertificates(config.current) || material.ready);
+    status();
+    material.on('rotate', status);
+    config.on('change', status);
+  }
   process.once('SIGTERM', quit);
   process.once('SIGINT', quit);
   log.info(
@@ -173,10 +200,10 @@ function needsCertificates(mesh: CompiledMesh): boolean {
   return false;
 }
 
-function listen(server: Server | NetServer, port: number, host: string): Promise<void> {
+function listen(server: Server | NetServer, port: number, host: string, reusePort: boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, exclusive: reusePort, reusePort }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -7,7 +7,7 @@ export type { Logger };
 export function createLogger(level = process.env.MESHLET_LOG_LEVEL ?? 'info'): Logger {
   return pino({
     level,
-    base: { service: process.env.MESHLET_SERVICE ?? 'unknown' },
+    base: { pid: process.pid, service: process.env.MESHLET_SERVICE ?? 'unknown' },
     // Never let key material reach a log line, whatever object is logged.
     redact: { paths: ['key', '*.key', 'privateKey', '*.privateKey', 'tls.key'], censor: '[redacted]' },
   });

@@ -122,7 +122,8 @@ interface FamilySnapshot {
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
   values: MetricSample[];
-  aggregator: 'sum';
+  /** How the primary of a multi-worker sidecar combines workers' values. */
+  aggregator: 'sum' | 'max';
 }
 
 function seriesKey(labels: Labels): string {
@@ -142,13 +143,15 @@ class ValueFamily {
   readonly name: string;
   readonly help: string;
   readonly type: 'counter' | 'gauge';
-  readonly aggregator = 'sum' as const;
+  // Counters add up across workers; the gauges here (config info, reload time) are the same in each.
+  readonly aggregator: 'sum' | 'max';
   #series = new Map<string, CounterSeries>();
 
   constructor(name: string, help: string, type: 'counter' | 'gauge') {
     this.name = name;
     this.help = help;
     this.type = type;
+    this.aggregator = type === 'gauge' ? 'max' : 'sum';
   }
 
   series(labels: Labels): CounterSeries {
