@@ -738,6 +738,22 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       const pr = edge('productpage', 'reviews').successRate!;
       assert.ok(pr > 0.9 && pr < 1, `productpage -> reviews success ${pr}`);
       assert.equal(edge('unknown', 'reviews').successRate, 1, 'a 403 is no server error');
+      // The terminal table shows the same rows.
+      const table = (
+        await execFileP(process.execPath, [MAIN, 'graph', '--prometheus', prom.url, '--window', '2m'])
+      ).stdout;
+      if (process.env.MESHLET_TEST_VERBOSE) t.diagnostic(table);
+      const rows = table.trimEnd().split('\n');
+      assert.match(rows[0]!, /^SOURCE\s+DESTINATION\s+RPS\s+SUCCESS\s+P99\s+MTLS$/);
+      assert.deepEqual(
+        rows.slice(1).map((r) => r.split(/\s+/).slice(0, 2).join(' -> ')),
+        [
+          'productpage -> BlackHoleCluster',
+          'productpage -> reviews',
+          'reviews -> ratings',
+          'unknown -> reviews',
+        ],
+      );
     });
   } finally {
     for (const c of cleanups.reverse()) await c();

@@ -163,6 +163,11 @@ test('tracing end to end: propagation formats, parent links, sampling and reload
         assert.equal(appSaw.get(id)!.traceparent, undefined);
         assert.equal(appSaw.get(id)!['x-b3-traceid'], undefined);
       }
+      // A caller's own trace headers pass through untouched.
+      const traceparent = `00-${hex(16)}-${hex(8)}-01`;
+      const id = await call({ traceparent, b3: '1' });
+      assert.equal(appSaw.get(id)!.traceparent, traceparent);
+      assert.equal(appSaw.get(id)!.b3, '1');
       assert.equal(rx.requests, 0);
     });
 
