@@ -209,7 +209,7 @@ async function main(): Promise<Report> {
       id: 'mesh-path-plain',
       label: 'meshlet A → B, plaintext',
       group: 'meshlet',
-      loads: wrkBoth,
+      loads: [...wrkBoth, fixedRate],
       start: () => startMeshPath(up, tmp, false, meshletOptions),
     },
     {

@@ -443,7 +443,13 @@ function cellRow(s: ScenarioResult, c: CellResult, telemetry = false): string {
     s.label,
     loadLabel(c.load),
     num(r.rps),
-    telemetry ? ratio(c.ratioToTelemetryOff) : s.id === 'direct' ? '1.00×' : ratio(c.ratioToDirect),
+    telemetry
+      ? s.id === 'meshlet-telemetry-off'
+        ? '1.00×'
+        : ratio(c.ratioToTelemetryOff)
+      : s.id === 'direct'
+        ? '1.00×'
+        : ratio(c.ratioToDirect),
     ms(r.p50),
     ms(r.p99),
     ms(r.p999),
