@@ -99,8 +99,6 @@ http {
 export interface MeshletOptions {
   workers: number;
   cpuProfDir: string | null;
-  /** `dist`: the compiled build, as shipped (bin/meshlet.js); `src`: the TypeScript sources via type stripping. */
-  entry: 'dist' | 'src';
   /** V8/Node flags meshlet runs with; the shipped entry points use SHIPPED_NODE_FLAGS. */
   nodeFlags: string[];
 }
@@ -112,6 +110,8 @@ export const SHIPPED_NODE_FLAGS = ['--max-semi-space-size=1'];
 let entryState: { main: string } | { unavailable: string } | null = null;
 
 /**
+ * Chooses what meshlet runs from: `dist`, the compiled build as shipped
+ * (bin/meshlet.js), or `src`, the TypeScript sources via type stripping.
  * For `dist`, builds the sources once per bench run (`tsc -p tsconfig.build.json`,
  * the `build` script), so the figures are always those of the current sources.
  */
