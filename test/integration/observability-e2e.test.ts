@@ -53,6 +53,8 @@ const RATINGS_BODY = 's'.repeat(40);
 const ROUNDS = 4;
 const MAIN_PER_ROUND = 100;
 const FAIL_PER_ROUND = 3;
+const POST_PER_ROUND = 2;
+const POST_BODY = 'p'.repeat(300);
 const DEAD_PER_ROUND = 2;
 const NR_PER_ROUND = 2;
 const RATINGS_PER_ROUND = { v1: 10, v2: 5 } as const;
@@ -93,10 +95,13 @@ async function get(
   host: string,
   path = '/',
   headers: Record<string, string> = {},
+  body?: string,
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const res = await request(`http://127.0.0.1:${port}${path}`, {
     dispatcher: agent,
+    method: body === undefined ? 'GET' : 'POST',
     headers: { host, ...headers },
+    body,
   });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
@@ -280,6 +285,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
     const seen = {
       mainByVersion: { v1: 0, v2: 0 } as Record<string, number>,
       failByVersion: { v1: 0, v2: 0 } as Record<string, number>,
+      postByVersion: { v1: 0, v2: 0 } as Record<string, number>,
       dead: 0,
       nr: 0,
       ratings: { v1: 0, v2: 0 } as Record<string, number>,
@@ -297,6 +303,16 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
             assert.equal(r.headers['x-app-version'], v, 'the header names the version that served');
             seen.mainByVersion[v]!++;
           }),
+        );
+      }
+      for (let i = 0; i < POST_PER_ROUND; i++) {
+        calls.push(
+          get(pp!.outbound, 'reviews', '/reviews/new', { 'content-type': 'text/plain' }, POST_BODY).then(
+            (r) => {
+              assert.equal(r.status, 200);
+              seen.postByVersion[r.headers['x-meshlet-upstream-version'] as string]!++;
+            },
+          ),
         );
       }
       for (let i = 0; i < FAIL_PER_ROUND; i++) {
@@ -375,16 +391,18 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
 
     const mainTotal = ROUNDS * MAIN_PER_ROUND;
     const failTotal = ROUNDS * FAIL_PER_ROUND;
+    const postTotal = ROUNDS * POST_PER_ROUND;
+    const reviewsTotal = mainTotal + failTotal + postTotal;
     const reviewsByVersion = {
-      v1: seen.mainByVersion.v1! + seen.failByVersion.v1!,
-      v2: seen.mainByVersion.v2! + seen.failByVersion.v2!,
+      v1: seen.mainByVersion.v1! + seen.failByVersion.v1! + seen.postByVersion.v1!,
+      v2: seen.mainByVersion.v2! + seen.failByVersion.v2! + seen.postByVersion.v2!,
     };
     assert.equal(seen.mainByVersion.v1! + seen.mainByVersion.v2!, mainTotal);
     const fromPp = 'reporter="destination",destination_service_name="reviews",source_workload="productpage"';
     // Everything later assumes the final counts are in Prometheus.
     await eventually('the final counts scraped', async () => {
       const n = await sum(prom, `meshlet_requests_total{${fromPp}}`);
-      return n === mainTotal + failTotal || `${n}`;
+      return n === reviewsTotal || `${n}`;
     });
     await eventually('ratings counts scraped', async () => {
       const n = await sum(
@@ -395,7 +413,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
     });
 
     await t.test('the destination sidecars counted every request, by version, exactly', async () => {
-      assert.equal(await sum(prom, `meshlet_requests_total{${fromPp}}`), mainTotal + failTotal);
+      assert.equal(await sum(prom, `meshlet_requests_total{${fromPp}}`), reviewsTotal);
       assert.deepEqual(
         await byLabel(prom, 'destination_version', `meshlet_requests_total{${fromPp}}`),
         reviewsByVersion,
@@ -455,7 +473,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       // Istio-compatible copies on the reviews sidecars count the same requests.
       assert.equal(
         await sum(prom, 'istio_requests_total{reporter="destination",source_workload="productpage"}'),
-        mainTotal + failTotal,
+        reviewsTotal,
       );
     });
 
@@ -570,8 +588,24 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
 
     await t.test('byte counters and the duration histogram', async () => {
       const ok = `${fromPp},response_code="200"`;
-      assert.equal(await sum(prom, `meshlet_response_bytes_total{${ok}}`), mainTotal * REVIEWS_BODY.length);
-      assert.equal(await sum(prom, `meshlet_request_bytes_total{${ok}}`), 0, 'GETs without body');
+      assert.equal(
+        await sum(prom, `meshlet_response_bytes_total{${ok}}`),
+        (mainTotal + postTotal) * REVIEWS_BODY.length,
+      );
+      // Request bodies, on both sides, by method.
+      for (const reporter of ['source', 'destination']) {
+        const sel = `reporter="${reporter}",source_workload="productpage",destination_service_name="reviews"`;
+        assert.deepEqual(
+          await byLabel(prom, 'request_method', `meshlet_request_bytes_total{${sel}}`),
+          { GET: 0, POST: postTotal * POST_BODY.length },
+          reporter,
+        );
+        assert.equal(
+          await sum(prom, `meshlet_requests_total{${sel},request_method="POST"}`),
+          postTotal,
+          reporter,
+        );
+      }
       const les = await prom.labelValues('le', 'meshlet_request_duration_seconds_bucket');
       // Compared as numbers: Prometheus 3 writes le="1" as "1.0".
       assert.deepEqual(
@@ -581,8 +615,8 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       const dur = `reporter="destination",destination_service_name="reviews",source_workload="productpage"`;
       const inf = await sum(prom, `meshlet_request_duration_seconds_bucket{${dur},le="+Inf"}`);
       const count = await sum(prom, `meshlet_request_duration_seconds_count{${dur}}`);
-      assert.equal(inf, mainTotal + failTotal);
-      assert.equal(count, mainTotal + failTotal);
+      assert.equal(inf, reviewsTotal);
+      assert.equal(count, reviewsTotal);
       // Buckets are cumulative: never decreasing with le.
       const buckets = await prom.query(`sum by (le) (meshlet_request_duration_seconds_bucket{${dur}})`);
       const ordered = buckets
