@@ -9,7 +9,9 @@
 //                                 └──────▶ reviews v3 on a closed port          (UF)
 //                                 └──────▶ an unregistered host                 (NR)
 //   test ─▶ reviews-v1/v2 sidecars (outbound) ─mTLS─▶ ratings sidecar ─▶ ratings app (allow rules in audit mode)
+//   test ─▶ ratings sidecar (outbound) ─mTLS─▶ reviews, which only allows productpage   (403 RBAC)
 //   test ─plaintext─▶ reviews-v1/v2 inbound                                      (403 RBAC)
+//   test ─TLS with a foreign CA's certificate─▶ reviews-v1 inbound                (refused handshake)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -59,6 +61,7 @@ const DEAD_PER_ROUND = 2;
 const NR_PER_ROUND = 2;
 const RATINGS_PER_ROUND = { v1: 10, v2: 5 } as const;
 const DENIED_PER_ROUND = 1; // per reviews sidecar
+const DENIED_MTLS_PER_ROUND = 2; // ratings -> reviews, which only allows productpage
 
 function meshYaml(ports: { r1: number; r2: number; dead: number; ratings: number }, comment = ''): string {
   return `# e2e mesh${comment}
@@ -290,6 +293,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       nr: 0,
       ratings: { v1: 0, v2: 0 } as Record<string, number>,
       denied: 0,
+      deniedMtls: 0,
       refusedHandshakes: 0,
     };
     const round = async () => {
@@ -365,6 +369,15 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
             }),
           );
         }
+      }
+      for (let i = 0; i < DENIED_MTLS_PER_ROUND; i++) {
+        // An authenticated caller that the allow rules of reviews do not list.
+        calls.push(
+          get(rt!.outbound, 'reviews', '/reviews/2').then((r) => {
+            assert.equal(r.status, 403);
+            seen.deniedMtls++;
+          }),
+        );
       }
       calls.push(
         intruderHandshake(inbound.r1, foreign).then((how) => {
@@ -528,7 +541,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       assert.deepEqual(pathLike, [], 'no path becomes a label value');
       // Plaintext callers are denied by the allow rules of reviews: 403 RBAC on the destination side.
       const denied = await prom.query(
-        'sum by (instance, source_workload, source_principal, connection_security_policy, response_code) (meshlet_requests_total{reporter="destination",response_flags="RBAC"})',
+        'sum by (instance, source_workload, source_principal, connection_security_policy, response_code) (meshlet_requests_total{reporter="destination",response_flags="RBAC",source_workload="unknown"})',
       );
       const byInstance = (a: [Record<string, string>, number], b: [Record<string, string>, number]) =>
         a[0].instance!.localeCompare(b[0].instance!);
@@ -547,6 +560,38 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
           ])
           .sort(byInstance),
       );
+      // An mTLS caller outside the allow list: 403 RBAC with its identity on the
+      // destination side, and the 403 it saw (no proxy flag of its own) on the source side.
+      const mtlsDenied = await prom.query(
+        'sum by (reporter, source_principal, connection_security_policy, response_code, response_flags) (meshlet_requests_total{source_workload="ratings",destination_service_name="reviews"})',
+      );
+      assert.deepEqual(
+        mtlsDenied
+          .map((s) => [s.metric, s.value])
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        [
+          [
+            {
+              reporter: 'destination',
+              source_principal: spiffe('ratings'),
+              connection_security_policy: 'mutual_tls',
+              response_code: '403',
+              response_flags: 'RBAC',
+            },
+            seen.deniedMtls,
+          ],
+          [
+            {
+              reporter: 'source',
+              source_principal: spiffe('ratings'),
+              connection_security_policy: 'unknown',
+              response_code: '403',
+              response_flags: '-',
+            },
+            seen.deniedMtls,
+          ],
+        ],
+      );
     });
 
     await t.test('authorization denials: enforce on reviews, audit on ratings', async () => {
@@ -558,6 +603,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
         .sort();
       assert.deepEqual(rows, [
         ['audit', spiffe('reviews'), RATINGS_FQDN, seen.ratings.v1! + seen.ratings.v2!],
+        ['enforce', spiffe('ratings'), REVIEWS_FQDN, seen.deniedMtls],
         ['enforce', 'unknown', REVIEWS_FQDN, seen.denied],
       ]);
       // Audited calls still reached ratings, over mTLS, with the caller's identity.
@@ -761,6 +807,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
         [
           ['productpage', 'BlackHoleCluster', 'source', 'unknown'],
           ['productpage', 'reviews', 'source', 'mutual_tls'],
+          ['ratings', 'reviews', 'source', 'mutual_tls'],
           ['reviews', 'ratings', 'source', 'mutual_tls'],
           ['unknown', 'reviews', 'destination', 'none'],
         ],
@@ -768,6 +815,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       const edge = (s: string, d: string) => graph.edges.find((e) => e.source === s && e.destination === d)!;
       for (const e of graph.edges) assert.ok(e.rps > 0, JSON.stringify(e));
       assert.equal(edge('reviews', 'ratings').successRate, 1);
+      assert.equal(edge('ratings', 'reviews').successRate, 1, 'denied, but a 403 is no server error');
       assert.equal(edge('productpage', 'BlackHoleCluster').successRate, 0, 'every NR is a 502');
       const pr = edge('productpage', 'reviews').successRate!;
       assert.ok(pr > 0.9 && pr < 1, `productpage -> reviews success ${pr}`);
@@ -784,6 +832,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
         [
           'productpage -> BlackHoleCluster',
           'productpage -> reviews',
+          'ratings -> reviews',
           'reviews -> ratings',
           'unknown -> reviews',
         ],
