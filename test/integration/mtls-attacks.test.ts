@@ -4,7 +4,7 @@
 // workload answering for a service it is not, and `mtls: disable` toward a
 // strict callee.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createDevCa, type DevCa, type IssuedCertificate } from '../../src/tls/dev-ca.ts';
@@ -51,6 +51,7 @@ async function plaintext(port: number, payload: string): Promise<string> {
 
 describe('mTLS attacks that must fail', () => {
   let pki: TestPki;
+  let cmDir: string;
   let attackerCa: DevCa;
   const apps: Record<string, App> = {};
   const sidecars: Record<string, MeshSidecar> = {};
@@ -65,7 +66,8 @@ describe('mTLS attacks that must fail', () => {
       apps[name] = await startRecordingApp(name);
       inbound[name] = await freePort();
     }
-    const configFile = join(tempDir('meshlet-mtls-cm-'), 'mesh.yaml');
+    cmDir = tempDir('meshlet-mtls-cm-');
+    const configFile = join(cmDir, 'mesh.yaml');
     writeFileSync(
       configFile,
       `trustDomain: cluster.local
@@ -113,6 +115,7 @@ services:
     await Promise.all(Object.values(apps).map((a) => a.close()));
     await closeAgent();
     pki?.cleanup();
+    if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
   });
 
   const inboundFailures = (sidecar: MeshSidecar, reason?: string) =>

@@ -2,7 +2,7 @@
 // reviews) with certificates from one test CA. The caller's identity is the
 // SPIFFE ID of its certificate; denials never reach the app and are counted.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IssuedCertificate } from '../../src/tls/dev-ca.ts';
@@ -93,6 +93,7 @@ services:
     await Promise.all(Object.values(apps).map((a) => a.close()));
     await closeAgent();
     pki?.cleanup();
+    if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
   });
 
   it('productpage → reviews is allowed; ratings → reviews is denied before the app, and counted', async () => {

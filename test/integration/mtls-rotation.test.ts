@@ -3,6 +3,7 @@
 // callee's mTLS mode switched from permissive to strict by editing the mounted
 // mesh ConfigMap. Neither may fail a single request.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -154,6 +155,7 @@ describe('certificate rotation and mode switches under load', () => {
     await new Promise((r) => probe?.close(r));
     await closeAgent();
     pki?.cleanup();
+    if (cm !== undefined) rmSync(cm.dir, { recursive: true, force: true });
   });
 
   /** Serial of the certificate reviews presents on a new handshake. */

@@ -3,7 +3,7 @@
 // identity headers, sets its own x-forwarded-client-cert, and enforces and
 // counts allow rules.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -65,6 +65,7 @@ const FORGED = {
 
 describe('WebSocket upgrades over the mesh', () => {
   let pki: TestPki;
+  let cmDir: string;
   const apps: Record<string, Awaited<ReturnType<typeof startUpgradeApp>>> = {};
   const sidecars: Record<string, MeshSidecar> = {};
   let productpageCert: IssuedCertificate;
@@ -78,7 +79,8 @@ describe('WebSocket upgrades over the mesh', () => {
       apps[name] = await startUpgradeApp();
       inbound[name] = await freePort();
     }
-    const configFile = join(tempDir('meshlet-mtls-cm-'), 'mesh.yaml');
+    cmDir = tempDir('meshlet-mtls-cm-');
+    const configFile = join(cmDir, 'mesh.yaml');
     writeFileSync(
       configFile,
       `trustDomain: cluster.local
@@ -118,6 +120,7 @@ services:
     await Promise.all(Object.values(apps).map((a) => a.close()));
     await closeAgent();
     pki?.cleanup();
+    if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
   });
 
   it('inbound, plaintext (permissive): forged identity headers never reach the app', {
