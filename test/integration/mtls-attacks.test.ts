@@ -5,6 +5,8 @@
 // strict callee.
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createDevCa, type DevCa, type IssuedCertificate } from '../../src/tls/dev-ca.ts';
@@ -56,10 +58,22 @@ describe('mTLS attacks that must fail', () => {
   const apps: Record<string, App> = {};
   const sidecars: Record<string, MeshSidecar> = {};
   let productpageCert: IssuedCertificate;
+  let impostor: HttpsServer;
+  const impostorRequests: string[] = [];
 
   before(async () => {
     pki = await TestPki.create();
     attackerCa = await createDevCa({ trustDomain: 'cluster.local', commonName: 'attacker CA' });
+    const billingCert = await pki.svid('billing');
+    impostor = createHttpsServer(
+      { cert: billingCert.certPem, key: billingCert.keyPem, minVersion: 'TLSv1.3' },
+      (req, res) => {
+        impostorRequests.push(`${req.method} ${req.url}`);
+        res.end('billing');
+      },
+    );
+    await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+    const impostorPort = (impostor.address() as AddressInfo).port;
     const names = ['productpage', 'ratings', 'reviews'] as const;
     const inbound: Record<string, number> = {};
     for (const name of names) {
@@ -78,6 +92,8 @@ services:
     versions: { v1: { host: 127.0.0.1, port: ${inbound.productpage} } }
     allow:
       - from: [reviews]
+      - from: ["*"]
+        paths: [/public/*]
   reviews:                     # strict, with rules
     versions: { v1: { host: 127.0.0.1, port: ${inbound.reviews} } }
     allow:
@@ -93,6 +109,8 @@ services:
   legacy-ratings:              # no mTLS toward the permissive ratings pod
     mtls: disable
     versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
+  billing:                     # a test-owned TLS server that presents whatever certificate a test gives it
+    versions: { v1: { host: 127.0.0.1, port: ${impostorPort} } }
 `,
     );
     productpageCert = await pki.svid('productpage');
@@ -114,6 +132,8 @@ services:
     await Promise.all(Object.values(sidecars).map((s) => s.stop()));
     await Promise.all(Object.values(apps).map((a) => a.close()));
     await closeAgent();
+    impostor?.closeAllConnections();
+    await new Promise((r) => impostor?.close(r));
     pki?.cleanup();
     if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
   });
@@ -311,6 +331,75 @@ services:
     const ok = await callVia(productpage.outbound, 'ratings', '/ratings/1');
     assert.equal(ok.status, 200);
     assert.equal(apps.ratings!.seen.length, before + 1);
+  });
+
+  it("the caller refuses upstream certificates that are not exactly the destination's SVID (503 UF)", async () => {
+    const productpage = sidecars.productpage!;
+    const outboundFailures = (reason: string) =>
+      metricSum(productpage, 'meshlet_tls_handshake_failures_total', { direction: 'outbound', reason });
+    const cases: [string, Promise<IssuedCertificate>, string][] = [
+      ['another CA', pki.issue({ spiffeId: spiffe('billing') }, attackerCa), 'untrusted_peer_cert'],
+      [
+        'expired',
+        pki.issue({
+          spiffeId: spiffe('billing'),
+          notBefore: new Date(Date.now() - 48 * HOUR),
+          notAfter: new Date(Date.now() - HOUR),
+        }),
+        'expired_peer_cert',
+      ],
+      ['two URI SANs', pki.issue({ uris: [spiffe('billing'), spiffe('ratings')] }), 'peer_identity'],
+      [
+        'DNS name only',
+        pki.issue({ dnsNames: ['billing.default.svc'], commonName: 'billing' }),
+        'peer_identity',
+      ],
+      [
+        'another trust domain',
+        pki.issue({ spiffeId: spiffe('billing', 'default', 'evil.example') }),
+        'peer_identity',
+      ],
+      ['another namespace', pki.issue({ spiffeId: spiffe('billing', 'shop') }), 'peer_identity'],
+    ];
+    for (const [what, pending, reason] of cases) {
+      const cert = await pending;
+      impostor.setSecureContext({ cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.3' });
+      const before = await outboundFailures(reason);
+      const r = await callVia(
+        productpage.outbound,
+        'billing',
+        `/charge/${what.replaceAll(' ', '-')}`,
+        'POST',
+      );
+      assert.equal(r.status, 503, `${what}: ${r.body}`);
+      assert.equal(r.headers['x-meshlet-error'], 'UF', what);
+      assert.equal(await outboundFailures(reason), before + 1, `${what} counted as ${reason}`);
+    }
+    assert.deepEqual(impostorRequests, [], 'no request was sent to any of them');
+    // Control: the real billing certificate is accepted.
+    const good = await pki.svid('billing');
+    impostor.setSecureContext({ cert: good.certPem, key: good.keyPem, minVersion: 'TLSv1.3' });
+    const ok = await callVia(productpage.outbound, 'billing', '/charge/ok', 'POST');
+    assert.equal(ok.status, 200, ok.body);
+    assert.deepEqual(impostorRequests, ['POST /charge/ok']);
+  });
+
+  it('"*" matches any authenticated peer, never a plaintext caller', async () => {
+    const app = apps.productpage!;
+    const before = app.seen.length;
+    const plain = await plaintext(
+      sidecars.productpage!.inbound,
+      httpRequest('GET', '/public/x', 'productpage'),
+    );
+    assert.equal(statusOf(plain), 403, plain);
+    assert.equal(app.seen.length, before);
+    const viaMtls = await callVia(sidecars.ratings!.outbound, 'productpage', '/public/x');
+    assert.equal(viaMtls.status, 200, viaMtls.body);
+    assert.equal(app.seen.length, before + 1);
+    assert.equal(
+      app.seen.at(-1)!.headers['x-forwarded-client-cert'],
+      `By=${spiffe('productpage')};URI=${spiffe('ratings')}`,
+    );
   });
 
   it('mtls: disable sends plaintext (a permissive callee sees no identity; a strict callee refuses it: 503)', async () => {
