@@ -36,10 +36,15 @@ export function sniffProtocol(head: Buffer): Sniffed {
   if (head.length === 0) return 'more';
   if (head[0] === TLS_HANDSHAKE) return 'tls';
   let i = 0;
+  // Node's parser skips empty lines before a request line (RFC 9112 §2.2), so must we:
+  // otherwise `\r\nGET / HTTP/1.1` would be relayed as TCP, past the HTTP checks.
+  while (i < head.length && (head[i] === 0x0d || head[i] === 0x0a)) i++;
+  if (i === head.length) return 'more';
+  const lineStart = i;
   // method
   while (i < head.length && TCHAR[head[i]!] === 1) i++;
-  if (i === head.length) return i <= MAX_METHOD ? 'more' : 'tcp';
-  if (i === 0 || i > MAX_METHOD || head[i] !== SP) return 'tcp';
+  if (i === head.length) return i - lineStart <= MAX_METHOD ? 'more' : 'tcp';
+  if (i === lineStart || i - lineStart > MAX_METHOD || head[i] !== SP) return 'tcp';
   i++;
   // request-target: visible ASCII up to the next SP
   const targetStart = i;

@@ -1,7 +1,14 @@
 // Upstream connection pools: one undici Pool per (origin, expected peer
 // identity). Idle connections close before a typical upstream idle timeout so
 // keep-alive races stay rare; the call layer retries the rest.
-import { Pool, type buildConnector } from 'undici';
+import { createRequire } from 'node:module';
+import type { buildConnector, Pool as PoolType } from 'undici';
+
+// undici's Pool alone, not the package index: the index also loads fetch,
+// WebSocket, caches and mocks, about 11 MiB of RSS a sidecar never uses
+// (BENCHMARKS.md, memory). The types are the package's own.
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof PoolType;
+type Pool = PoolType;
 
 export type ConnectorFactory = (expectedSpiffeId: string) => buildConnector.connector;
 

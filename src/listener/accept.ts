@@ -4,7 +4,7 @@
 // redirected (HTTP_PROXY clients, tests) skip the sniff entirely.
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { originalDstOf } from '../capture/original-dst.ts';
+import { type OriginalDst, originalDstOf } from '../capture/original-dst.ts';
 import { handOffToHttpServer, sniffConnection } from '../capture/sniff.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { passthroughTcp } from './tcp-passthrough.ts';
@@ -14,6 +14,31 @@ export interface Listener {
   readonly server: Server;
   /** The HTTP server connections are handed to (drain closes its idle connections). */
   readonly http: HttpServer;
+}
+
+// Where each captured connection was going, for the HTTP layer: an unknown
+// host goes out to it (Istio's PassthroughCluster), an inbound request to its port.
+const capturedDsts = new WeakMap<Socket, OriginalDst>();
+
+/** Reads (once) and records the original destination of an accepted connection; null when not redirected. */
+export function recordOriginalDst(socket: Socket): OriginalDst | null {
+  const dst = originalDstOf(socket);
+  if (dst !== null) capturedDsts.set(socket, dst);
+  return dst;
+}
+
+/** The original destination of the connection a request came on (a TLS socket: of the TCP socket under it). */
+export function capturedDstOf(socket: Socket): OriginalDst | undefined {
+  const parent = (socket as Socket & { _parent?: Socket | null })._parent;
+  return capturedDsts.get(socket) ?? (parent == null ? undefined : capturedDsts.get(parent));
+}
+
+/** Plaintext TCP may be relayed to the app only where anyone may call it in plaintext. */
+function inboundTcpAllowed(sidecar: Sidecar): boolean {
+  const mesh = sidecar.config.current;
+  const service = mesh.services.get(sidecar.self.service);
+  const mode = service?.mtls ?? mesh.mtls;
+  return mode !== 'strict' && (service?.allow ?? null) === null;
 }
 
 export function acceptCaptured(
@@ -31,16 +56,33 @@ export function routeConnection(
   direction: 'inbound' | 'outbound',
   socket: Socket,
 ): void {
-  const dst = originalDstOf(socket);
+  const dst = capturedDstOf(socket) ?? recordOriginalDst(socket);
   if (dst === null) {
     http.emit('connection', socket);
     // A first-byte sniff (inbound permissive mode) leaves the socket paused.
     socket.resume();
     return;
   }
+  // A connection captured on its way to our own listener port would be
+  // relayed straight back to us (Istio's virtualOutbound blackhole).
+  if (direction === 'outbound' && dst.port === socket.localPort) {
+    socket.destroy();
+    return;
+  }
   void sniffConnection(socket, { dstPort: dst.port }).then(({ protocol, head }) => {
     if (protocol === 'http') {
       handOffToHttpServer(http, socket, head);
+      return;
+    }
+    // Inbound non-HTTP carries no identity the allow rules could check: where the
+    // pod's service has rules (or requires mTLS), it is refused, never relayed.
+    if (direction === 'inbound' && !inboundTcpAllowed(sidecar)) {
+      sidecar.log.warn(
+        { port: dst.port, protocol },
+        'refused inbound non-HTTP connection: allow rules or strict mTLS apply',
+      );
+      sidecar.metrics.authzDenied('unknown', sidecar.self.service, 'enforce');
+      socket.destroy();
       return;
     }
     const tcp = sidecar.metrics.tcp({ direction, destination_port: String(dst.port) });

@@ -18,7 +18,7 @@ import type { RequestRecorder, StaticRequestLabels } from '../telemetry/types.ts
 import { createServer } from 'node:net';
 import type { MtlsMode } from '../config/types.ts';
 import { type InboundTls, isTlsClientHello, readFirstByte } from '../tls/inbound.ts';
-import { type Listener, routeConnection } from './accept.ts';
+import { capturedDstOf, type Listener, recordOriginalDst, routeConnection } from './accept.ts';
 import { createHttpServer } from './http.ts';
 import { replyError, writeRawError } from './rescue.ts';
 
@@ -167,11 +167,17 @@ export function createInboundListener(
       headers.push('x-forwarded-client-cert', `By=${selfPrincipal(sidecar)};URI=${principal}`);
     }
     span?.inject(headers);
+    // Captured: the container port the caller dialled (multi-port pods); else the app port.
+    const dst = capturedDstOf(socket);
+    const origin =
+      dst === undefined || dst.port === sidecar.appPort || dst.port === socket.localPort
+        ? appOrigin
+        : `http://127.0.0.1:${dst.port}`;
     new UpstreamCall(
       req,
       res,
       {
-        dispatcher: sidecar.pools.get(appOrigin, null),
+        dispatcher: sidecar.pools.get(origin, null),
         method,
         path: req.url ?? '/',
         headers,
@@ -211,6 +217,7 @@ export function createInboundListener(
     return mesh.services.get(self.service)?.mtls ?? mesh.mtls;
   };
   const server = createServer({ noDelay: true }, (socket) => {
+    recordOriginalDst(socket);
     const m = tls === null ? 'disable' : mode();
     if (m === 'disable') return routeConnection(sidecar, http, 'inbound', socket);
     if (m === 'strict') return tls!.accept(socket);

@@ -16,7 +16,7 @@ import { matchRoute, pathOf } from '../route/match.ts';
 import { pickVersion, stickyKeyOf } from '../route/pick.ts';
 import type { Sidecar } from '../sidecar.ts';
 import type { RequestRecorder, SpanHandle, StaticRequestLabels } from '../telemetry/types.ts';
-import { acceptCaptured, type Listener } from './accept.ts';
+import { acceptCaptured, capturedDstOf, type Listener } from './accept.ts';
 import { createHttpServer } from './http.ts';
 import { replyError, writeRawError } from './rescue.ts';
 
@@ -37,6 +37,7 @@ export function resolveOutbound(
   req: IncomingMessage,
   host: string | undefined,
   random: () => number,
+  dst?: { address: string; port: number; family: number },
 ): OutboundTarget {
   let authority = host;
   let target = req.url ?? '/';
@@ -61,7 +62,11 @@ export function resolveOutbound(
       service: null,
       route: null,
       version: null,
-      origin: `http://${authority}`,
+      // Captured: where the app was connecting (the Host may name anything); HTTP_PROXY: the Host.
+      origin:
+        dst === undefined
+          ? `http://${authority}`
+          : `http://${dst.family === 6 ? `[${dst.address}]` : dst.address}:${dst.port}`,
       path: target,
       peerId: null,
     };
@@ -132,7 +137,10 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     let span: SpanHandle | null = null;
     const requestId = facts.requestId ?? randomUUID();
     try {
-      target = resolveOutbound(mesh, req, facts.host, sidecar.random);
+      // Apps never see x-meshlet-source (inbound strips it): arriving here it came from a meshlet outbound, i.e. a loop.
+      if (facts.source !== undefined)
+        throw new ProxyError('NR', 'request loop: it already passed through a meshlet outbound listener');
+      target = resolveOutbound(mesh, req, facts.host, sidecar.random, capturedDstOf(req.socket));
     } catch (err) {
       const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
       replyError(res, proxyErr);
@@ -211,7 +219,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     const host = req.headers.host;
     let target: OutboundTarget;
     try {
-      target = resolveOutbound(sidecar.config.current, req, host, sidecar.random);
+      target = resolveOutbound(sidecar.config.current, req, host, sidecar.random, capturedDstOf(req.socket));
     } catch (err) {
       writeRawError(socket as Socket, err as ProxyError);
       return;

@@ -415,9 +415,7 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     );
   });
 
-  it('sends an unregistered Host naming another authority to the original destination', {
-    todo: 'src/listener/outbound.ts forwards unknown hosts to the Host authority, not SO_ORIGINAL_DST (see report)',
-  }, async () => {
+  it('sends an unregistered Host naming another authority to the original destination', async () => {
     const r = await appCall({
       host: REMOTE_IP,
       port: 9080,
@@ -478,9 +476,7 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     );
   });
 
-  it('delivers inbound HTTP for another container port to that port', {
-    todo: 'src/listener/inbound.ts sends every inbound HTTP request to MESHLET_APP_PORT, not the original destination port (see report)',
-  }, async () => {
+  it('delivers inbound HTTP for another container port to that port', async () => {
     const r = await http(remote, APP_UID, { host: POD_IP, port: 9090, path: '/metrics' });
     await sidecar.take(accessEntry('inbound'));
     assert.equal((r.body as { name: string }).name, 'app-metrics');
@@ -525,7 +521,7 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     );
   });
 
-  // Last: while these are todo, the loops they show fill the access log.
+  // Last: a regression here would fill the access log with the loop's hops.
   // Each call is followed by a marker request, so the outbound access entries
   // in between are exactly the hops of the call.
   const hopsOf = async (target: HttpTarget): Promise<{ r: HttpResult; hops: number }> => {
@@ -535,12 +531,7 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     await sidecar.take((e) => accessEntry('outbound')(e) && e.status === 200);
     return { r, hops: sidecar.events.filter(accessEntry('outbound')).length - before - 1 };
   };
-  const loopTodo =
-    'outbound forwards to its own listener: MESHLET_BIND=0.0.0.0 (needed for the admin port) exposes 15001 on the pod IP; ~1000 hops until 431 (see report)';
-
-  it('blackholes a connection captured on its way to the outbound port itself', {
-    todo: loopTodo,
-  }, async () => {
+  it('blackholes a connection captured on its way to the outbound port itself', async () => {
     const { r, hops } = await hopsOf({ host: POD_IP, port: 15001, path: '/loop' });
     assert.ok(hops <= 1, `${hops} outbound hops for one request`);
     assert.notEqual(r.status, 200);
@@ -548,9 +539,7 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
 
   // HTTP_PROXY style (not captured, so no original destination to check): the
   // request itself must show it has been through a meshlet outbound already.
-  it('stops a request whose target points back at its own outbound listener', {
-    todo: loopTodo,
-  }, async () => {
+  it('stops a request whose target points back at its own outbound listener', async () => {
     const { r, hops } = await hopsOf({
       host: '127.0.0.1',
       port: 15001,
