@@ -17,6 +17,8 @@ export interface Limits {
 }
 
 export interface Sidecar {
+  /** tls.connect options to reach a workload with this SPIFFE ID over mesh mTLS (HTTP upgrades). */
+  readonly meshTls: (expectedSpiffeId: string) => import('node:tls').ConnectionOptions;
   readonly config: ConfigStore;
   readonly pools: UpstreamPools;
   readonly metrics: MeshMetrics;

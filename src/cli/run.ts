@@ -23,7 +23,7 @@ import { createMetrics } from '../telemetry/metrics.ts';
 import { noopMetrics } from '../telemetry/noop.ts';
 import { InboundTls } from '../tls/inbound.ts';
 import { TlsMaterial } from '../tls/material.ts';
-import { meshConnector } from '../tls/outbound.ts';
+import { meshConnectOptions, meshConnector } from '../tls/outbound.ts';
 import { peerSpiffeId } from '../tls/spiffe.ts';
 import type { CompiledMesh } from '../config/types.ts';
 import type { Registry } from 'prom-client';
@@ -99,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
   );
 
   const sidecar: Sidecar = {
+    meshTls: (spiffeId) => meshConnectOptions(material, spiffeId),
     config,
     pools,
     metrics,

@@ -149,7 +149,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const flag: Flag = upstreamFlag(err);
     if (this.#started) {
       // Headers already went out: the only honest signal left is to cut the stream.
-      this.#res.destroy(err);
+      // No error argument: the socket error would come back as a phantom clientError.
+      this.#res.destroy();
       this.#finish(this.#status, 'UC', null);
       return;
     }

@@ -11,7 +11,7 @@ import type { AllowDecision } from '../authz/types.ts';
 import type { CompiledAllow } from '../authz/types.ts';
 import { ProxyError, type ResponseFlags } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
-import { copyRequestHeaders } from '../forward/headers.ts';
+import { copyRequestHeaders, IDENTITY_HEADERS } from '../forward/headers.ts';
 import { pathOf } from '../route/match.ts';
 import type { Sidecar } from '../sidecar.ts';
 import type { RequestRecorder, StaticRequestLabels } from '../telemetry/types.ts';
@@ -195,12 +195,33 @@ export function createInboundListener(
     const service = sidecar.config.current.services.get(self.service);
     const principal = security.peerIdentity(req.socket);
     const allow = service?.allow ?? null;
-    if (
-      allow !== null &&
-      !security.allowDecision(allow, principal, req.method!, pathOf(req.url ?? '/')).allowed
-    ) {
-      writeRawError(socket as Socket, new ProxyError('RBAC', 'denied by allow rules'));
-      return;
+    const method = req.method!;
+    const path = pathOf(req.url ?? '/');
+    if (allow !== null) {
+      const decision = security.allowDecision(allow, principal, method, path);
+      if (!decision.allowed || decision.audited) {
+        const mode = decision.audited ? 'audit' : 'enforce';
+        sidecar.metrics.authzDenied(principal ?? 'unknown', service!.fqdn, mode);
+        sidecar.log.warn(
+          { principal, method, path, mode, reason: decision.reason, upgrade: true },
+          decision.audited ? 'allow rules would deny (audit mode)' : 'denied by allow rules',
+        );
+      }
+      if (!decision.allowed) {
+        const err = new ProxyError('RBAC', 'denied by allow rules');
+        recorderFor(
+          req.headers['x-meshlet-source'] as string | undefined,
+          principal,
+          principal !== null,
+        ).record(method, err.status, err.flag, 0, 0, 0, undefined);
+        writeRawError(socket as Socket, err);
+        return;
+      }
+    }
+    // Identity headers from the network never reach the app; ours says who the verified peer is.
+    for (const name of IDENTITY_HEADERS) delete req.headers[name];
+    if (principal !== null) {
+      req.headers['x-forwarded-client-cert'] = `By=${selfPrincipal(sidecar)};URI=${principal}`;
     }
     wsProxy.ws(req, socket, head, { target: appOrigin });
   };

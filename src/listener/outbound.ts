@@ -225,7 +225,20 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       return;
     }
     req.url = target.path;
-    wsProxy.ws(req, socket, head, { target: target.origin });
+    if (target.peerId === null) {
+      wsProxy.ws(req, socket, head, { target: target.origin });
+      return;
+    }
+    // A mesh service: the upgrade goes over mTLS too, never a plaintext downgrade.
+    let ssl: import('node:tls').ConnectionOptions;
+    try {
+      ssl = sidecar.meshTls(target.peerId);
+    } catch (err) {
+      writeRawError(socket as Socket, new ProxyError('UF', (err as Error).message));
+      return;
+    }
+    const { hostname, port } = new URL(target.origin);
+    wsProxy.ws(req, socket, head, { target: { protocol: 'https:', host: hostname, port }, ssl } as never);
   };
 
   const http = createHttpServer(sidecar, {

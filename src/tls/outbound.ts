@@ -2,7 +2,13 @@
 // pools. The server is authenticated by its SPIFFE ID, not by host name: the
 // chain must verify against our CA bundle and the certificate's single URI
 // SAN must equal the destination service's ID exactly.
-import { connect, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import {
+  type ConnectionOptions,
+  connect,
+  type PeerCertificate,
+  type SecureContext,
+  type TLSSocket,
+} from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { HandshakeFailureHook, HandshakeFailureReason } from './inbound.ts';
 import type { TlsMaterial } from './material.ts';
@@ -131,5 +137,23 @@ export function meshConnector(
     socket.on('connect', onConnect);
     socket.once('secureConnect', onSecure);
     socket.on('error', onError);
+  };
+}
+
+/**
+ * tls.connect options for a one-off mesh connection (HTTP upgrades, which do
+ * not go through the undici pools): the material's current client
+ * certificate, chain verified against ca.crt, and the server's SPIFFE ID
+ * must be exactly `expectedSpiffeId`. Throws TlsNotReadyError before the first load.
+ */
+export function meshConnectOptions(material: TlsMaterial, expectedSpiffeId: string): ConnectionOptions {
+  return {
+    secureContext: material.secureContext,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_host: string, cert: PeerCertificate): Error | undefined => {
+      const actual = spiffeIdOfCertificate(cert.raw);
+      return actual === expectedSpiffeId ? undefined : new PeerIdentityError(expectedSpiffeId, actual);
+    },
+    ALPNProtocols: ['http/1.1'],
   };
 }

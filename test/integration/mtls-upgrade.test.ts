@@ -49,15 +49,6 @@ const upgradeRequest = (host: string, extra: Record<string, string> = {}): strin
     '',
   ].join('\r\n');
 
-// Known src bugs these tests show (remove the todo markers with the fix):
-// - src/listener/inbound.ts onUpgrade hands req.headers to http-proxy as they
-//   came from the network (forged x-forwarded-client-cert reaches the app, the
-//   verified one is never set) and neither counts nor logs denials;
-// - src/listener/outbound.ts onUpgrade proxies to target.origin in plaintext
-//   even when the service needs mTLS (a silent downgrade; strict callees refuse it).
-const INBOUND_BUG = 'src bug: inbound upgrades keep forged identity headers and are not counted';
-const OUTBOUND_BUG = 'src bug: outbound upgrades are sent without mTLS';
-
 const FORGED = {
   'x-forwarded-client-cert': `By=${spiffe('ratings')};URI=${spiffe('admin', 'kube-system')}`,
   'x-meshlet-peer-identity': spiffe('admin', 'kube-system'),
@@ -123,9 +114,7 @@ services:
     if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
   });
 
-  it('inbound, plaintext (permissive): forged identity headers never reach the app', {
-    todo: INBOUND_BUG,
-  }, async () => {
+  it('inbound, plaintext (permissive): forged identity headers never reach the app', async () => {
     const app = apps.ratings!;
     const raw = await rawExchange(sidecars.ratings!.inbound, upgradeRequest('ratings', FORGED));
     assert.match(raw, /^HTTP\/1\.1 101/, raw);
@@ -142,7 +131,7 @@ services:
     );
   });
 
-  it('inbound, mTLS: the app sees the verified caller, not a forged one', { todo: INBOUND_BUG }, async () => {
+  it('inbound, mTLS: the app sees the verified caller, not a forged one', async () => {
     const app = apps.ratings!;
     const r = await tlsExchange(sidecars.ratings!.inbound, {
       cert: productpageCert,
@@ -156,9 +145,7 @@ services:
     );
   });
 
-  it('inbound: allow rules deny an upgrade from a caller not listed (403 RBAC, counted)', {
-    todo: INBOUND_BUG,
-  }, async () => {
+  it('inbound: allow rules deny an upgrade from a caller not listed (403 RBAC, counted)', async () => {
     const reviews = sidecars.reviews!;
     const before = apps.reviews!.upgrades.length;
     const r = await tlsExchange(reviews.inbound, {
@@ -180,9 +167,7 @@ services:
     );
   });
 
-  it('outbound: an upgrade to a mesh service goes over mTLS (the callee sees productpage)', {
-    todo: OUTBOUND_BUG,
-  }, async () => {
+  it('outbound: an upgrade to a mesh service goes over mTLS (the callee sees productpage)', async () => {
     const app = apps.ratings!;
     const before = app.upgrades.length;
     const raw = await rawExchange(sidecars.productpage!.outbound, upgradeRequest('ratings'));
@@ -195,16 +180,12 @@ services:
     );
   });
 
-  it('outbound: an upgrade to a strict service with rules allowing the caller succeeds', {
-    todo: OUTBOUND_BUG,
-  }, async () => {
+  it('outbound: an upgrade to a strict service with rules allowing the caller succeeds', async () => {
     const raw = await rawExchange(sidecars.productpage!.outbound, upgradeRequest('reviews'));
     assert.match(raw, /^HTTP\/1\.1 101/, `got ${JSON.stringify(raw.slice(0, 120))}`);
   });
 
-  it('outbound: an upgrade is never sent to a workload with the wrong SPIFFE ID', {
-    todo: OUTBOUND_BUG,
-  }, async () => {
+  it('outbound: an upgrade is never sent to a workload with the wrong SPIFFE ID', async () => {
     const app = apps.ratings!;
     const before = app.upgrades.length;
     const raw = await rawExchange(sidecars.productpage!.outbound, upgradeRequest('payments'));
