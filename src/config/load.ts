@@ -3,14 +3,14 @@
 // schema error deep in the tree can still be reported where the user typed it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { compileMesh, CompileError } from './compile.ts';
 import type { CompiledMesh, ConfigIssue, RawMesh, SidecarIdentity } from './types.ts';
+// Precompiled from config/mesh.schema.json (scripts/gen-schema-validator.ts): no ajv compiler at run time.
+import { validate as validateGenerated } from './mesh-schema.validate.ts';
 
-const schema = JSON.parse(readFileSync(new URL('../../config/mesh.schema.json', import.meta.url), 'utf8'));
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(schema);
+const validate = validateGenerated as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 export type LoadResult = { ok: true; mesh: CompiledMesh } | { ok: false; issues: ConfigIssue[] };
 
