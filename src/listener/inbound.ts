@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import httpProxy from 'http-proxy';
 import type { AllowDecision } from '../authz/types.ts';
 import type { CompiledAllow } from '../authz/types.ts';
 import { ProxyError, type ResponseFlags } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
+import { createUpgradeProxy } from '../forward/upgrade.ts';
 import { copyRequestHeaders, IDENTITY_HEADERS } from '../forward/headers.ts';
 import { pathOf } from '../route/match.ts';
 import type { Sidecar } from '../sidecar.ts';
@@ -81,10 +81,7 @@ export function createInboundListener(
   sidecar.config.on('change', () => recorders.clear());
   const rejectedRecorder = (): RequestRecorder => recorderFor(undefined, null, false);
 
-  const wsProxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
-  wsProxy.on('error', (_err, _req, socket) => {
-    if ('destroy' in socket) (socket as Socket).destroy();
-  });
+  const wsProxy = createUpgradeProxy();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import httpProxy from 'http-proxy';
 import type { CompiledMesh, CompiledRoute, CompiledService, VersionTarget } from '../config/types.ts';
 import { ProxyError, type ResponseFlags } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
+import { createUpgradeProxy } from '../forward/upgrade.ts';
 import { copyRequestHeaders } from '../forward/headers.ts';
 import { matchRoute, pathOf } from '../route/match.ts';
 import { pickVersion, stickyKeyOf } from '../route/pick.ts';
@@ -120,10 +120,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     }
     return r;
   };
-  const wsProxy = httpProxy.createProxyServer({ ws: true, xfwd: true });
-  wsProxy.on('error', (_err, _req, socket) => {
-    if ('destroy' in socket) (socket as Socket).destroy();
-  });
+  const wsProxy = createUpgradeProxy();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
