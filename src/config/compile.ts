@@ -96,7 +96,13 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     const vport = v.port ?? port;
     versions.set(
       version,
-      Object.freeze({ name: version, host: v.host, port: vport, origin: `http://${v.host}:${vport}` }),
+      Object.freeze({
+        name: version,
+        host: v.host,
+        port: vport,
+        origin: `http://${v.host}:${vport}`,
+        responseHeader: Object.freeze(['x-meshlet-upstream-version', version]),
+      }),
     );
   }
 

@@ -61,6 +61,8 @@ export interface VersionTarget {
   readonly port: number;
   /** `http://host:port`, the key of the upstream pool. */
   readonly origin: string;
+  /** `['x-meshlet-upstream-version', name]`, built once for every response it serves. */
+  readonly responseHeader: readonly string[];
 }
 
 export type StringMatcher = (value: string) => boolean;

@@ -53,7 +53,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #timer: NodeJS.Timeout | null = null;
   #deadlinePassed = false;
   #tryTimer: NodeJS.Timeout | null = null;
-  #onDrain: (() => void) | null = null;
+  #waitingDrain = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, plan: CallPlan, done: CallDone, reply: ErrorReply) {
     this.#res = res;
@@ -64,9 +64,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   start(): void {
-    this.#res.once('close', this.#onClientClose);
+    // Listeners and timers are shared functions that find the call through the
+    // response or their argument: no closures allocated per request.
+    (this.#res as CallResponse)[kCall] = this;
+    this.#res.on('close', onClientClose);
     if (this.#plan.timeoutMs > 0) {
-      this.#timer = setTimeout(this.#onTimeout, this.#plan.timeoutMs);
+      this.#timer = setTimeout(onDeadline, this.#plan.timeoutMs, this);
     }
     this.#dispatch();
   }
@@ -77,7 +80,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const perTry = this.#plan.retry?.perTryTimeoutMs ?? 0;
     // Our own timer: undici's header timers are coarse (about 1 s) below a second.
     if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
-    if (perTry > 0) this.#tryTimer = setTimeout(this.#onTryTimeout, perTry);
+    if (perTry > 0) this.#tryTimer = setTimeout(onTryDeadline, perTry, this);
     this.#plan.dispatcher.dispatch(
       {
         method: this.#plan.method,
@@ -129,8 +132,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#bytes += chunk.length;
     if (!this.#res.write(chunk)) {
       controller.pause();
-      this.#onDrain ??= () => this.#controller?.resume();
-      this.#res.once('drain', this.#onDrain);
+      if (!this.#waitingDrain) {
+        this.#waitingDrain = true;
+        this.#res.on('drain', onClientDrain);
+      }
     }
   }
 
@@ -201,7 +206,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     return this.#body === null || !this.#body.readableDidRead;
   }
 
-  #onTimeout = (): void => {
+  /** The whole-request deadline (timer callback). */
+  deadline(): void {
     this.#timer = null;
     this.#deadlinePassed = true;
     if (this.#started || this.#finished) return;
@@ -209,9 +215,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#reply(this.#res, err);
     this.#finish(err.status, 'UT', err);
     this.#controller?.abort(err);
-  };
+  }
 
-  #onTryTimeout = (): void => {
+  /** The per-try deadline (timer callback). */
+  tryDeadline(): void {
     this.#tryTimer = null;
     if (this.#started || this.#finished) return;
     this.#controller?.abort(
@@ -220,22 +227,30 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
         `no response within the per-try timeout of ${this.#plan.retry!.perTryTimeoutMs}ms`,
       ),
     );
-  };
+  }
 
-  #onClientClose = (): void => {
+  /** The downstream response closed (listener callback). */
+  clientClosed(): void {
     if (this.#finished) return;
     // The caller left before the exchange completed: stop the upstream work too.
     const err = new ProxyError('LR', 'downstream connection closed');
     this.#finish(this.#started ? this.#status : 0, 'DC', null);
     this.#controller?.abort(err);
-  };
+  }
 
   #finish(status: number, flags: ResponseFlags, err: ProxyError | null): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#clearTimer();
-    this.#res.off('close', this.#onClientClose);
+    this.#res.off('close', onClientClose);
+    if (this.#waitingDrain) this.#res.off('drain', onClientDrain);
+    (this.#res as CallResponse)[kCall] = undefined;
     this.#done(status, flags, this.#sent, this.#bytes, err);
+  }
+
+  /** The downstream socket drained (listener callback). */
+  clientDrained(): void {
+    this.#controller?.resume();
   }
 
   #clearTimer(): void {
@@ -248,6 +263,22 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.#timer = null;
     }
   }
+}
+
+const kCall = Symbol('meshlet.upstreamCall');
+type CallResponse = ServerResponse & { [kCall]?: UpstreamCall | undefined };
+
+function onClientClose(this: CallResponse): void {
+  this[kCall]?.clientClosed();
+}
+function onClientDrain(this: CallResponse): void {
+  this[kCall]?.clientDrained();
+}
+function onDeadline(call: UpstreamCall): void {
+  call.deadline();
+}
+function onTryDeadline(call: UpstreamCall): void {
+  call.tryDeadline();
 }
 
 function describe(flag: Flag, err: Error): string {

@@ -183,7 +183,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         headers,
         timeoutMs: target.route?.timeoutMs ?? 0,
         retry: target.service?.retry ?? null,
-        responseHeaders: target.version === null ? null : ['x-meshlet-upstream-version', target.version.name],
+        responseHeaders: target.version?.responseHeader ?? null,
         hasBody: facts.hasBody,
       },
       (status, flags, requestBytes, responseBytes) => {
