@@ -205,6 +205,7 @@ test('tracing end to end: propagation formats, parent links, sampling and reload
         assert.equal(client.parentSpanId, clientSpan, "A's CLIENT span is a child of the caller's span");
         assert.equal(server.parentSpanId, client.spanId, "B's SERVER span is a child of A's CLIENT span");
         assert.equal(client.traceState, 'vendor=x');
+        assert.equal(server.traceState, 'vendor=x', 'tracestate travels with the trace');
         assert.notEqual(client.spanId, server.spanId);
 
         const seen = appSaw.get(id)!;
@@ -284,6 +285,31 @@ test('tracing end to end: propagation formats, parent links, sampling and reload
       assert.equal(one(spans, 'server').parentSpanId, client.spanId);
     });
 
+    await t.test('ratio sampling: each trace is recorded by both sidecars or by neither', async () => {
+      await reload(`tracing: { sampling: 0.5, otlpEndpoint: "${rx.url}" }`);
+      const n = 40;
+      const traces: { tid: string; sampled: boolean }[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = await call();
+        const m = /^00-([0-9a-f]{32})-[0-9a-f]{16}-(0[01])$/.exec(String(appSaw.get(id)!.traceparent));
+        assert.ok(m, String(appSaw.get(id)!.traceparent));
+        traces.push({ tid: m[1]!, sampled: m[2] === '01' });
+      }
+      const sampled = traces.filter((x) => x.sampled).length;
+      // Binomial(40, 0.5): all or nothing has probability 2^-39.
+      assert.ok(sampled > 0 && sampled < n, `${sampled} of ${n} sampled`);
+      await sentinel();
+      for (const x of traces) {
+        const spans = rx.spans.filter((s) => s.traceId === x.tid);
+        assert.deepEqual(
+          spans.map((s) => s.kind).sort(),
+          x.sampled ? ['client', 'server'] : [],
+          `trace ${x.tid} (sampled: ${x.sampled})`,
+        );
+      }
+      await reload(`tracing: { sampling: 1, otlpEndpoint: "${rx.url}" }`);
+    });
+
     await t.test('a proxy error is on the CLIENT span: flag, status code, error status', async () => {
       const tid = hex(16);
       await call({ traceparent: `00-${tid}-${hex(8)}-01`, 'x-dead': '1' }, 503);
@@ -300,12 +326,11 @@ test('tracing end to end: propagation formats, parent links, sampling and reload
       assert.equal(client.status.code, 'error');
     });
 
-    await t.test('with the collector down, requests succeed and dropped spans are counted', async () => {
-      const closed = await freePort();
+    /** Sends `n` requests to a collector at `endpoint` and checks each sidecar counts `n` dropped spans. */
+    const expectDropped = async (endpoint: string, n: number) => {
       const before = await Promise.all(sidecars.map(droppedSpans));
-      await reload(`tracing: { sampling: 1, otlpEndpoint: "http://127.0.0.1:${closed}/v1/traces" }`);
+      await reload(`tracing: { sampling: 1, otlpEndpoint: "${endpoint}" }`);
       const exportsBefore = rx.requests;
-      const n = 20;
       for (let i = 0; i < n; i++) await call();
       const deadline = Date.now() + 30_000;
       let now = before;
@@ -321,6 +346,20 @@ test('tracing end to end: propagation formats, parent links, sampling and reload
         'each sidecar dropped one span per request',
       );
       assert.equal(rx.requests, exportsBefore, 'nothing reached the old collector');
+    };
+
+    await t.test('a collector that answers 500: requests succeed, dropped spans are counted', async () => {
+      const failing = await startOtlpReceiver({ status: 500 });
+      try {
+        await expectDropped(failing.url, 5);
+        assert.ok(failing.requests > 0, 'the exports were tried');
+      } finally {
+        await failing.close();
+      }
+    });
+
+    await t.test('with the collector down, requests succeed and dropped spans are counted', async () => {
+      await expectDropped(`http://127.0.0.1:${await freePort()}/v1/traces`, 20);
     });
   } finally {
     for (const c of cleanups.reverse()) await c();
