@@ -394,13 +394,16 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
 
     // Round one, then one scrape of it, so every series has an earlier sample
     // and rate() over the whole run is positive for each of them.
+    /** Waits for a scrape of every sidecar that began after `t` (plus a margin for the last responses' accounting). */
+    const scrapedAfter = (t: number) =>
+      eventually(`a scrape of every sidecar after ${t}`, async () => {
+        const ts = await prom.query('min(timestamp(up))');
+        return (ts.length === 1 && ts[0]!.value > t + 0.5) || JSON.stringify(ts);
+      });
     await round();
-    const afterFirst = Date.now() / 1000 + 0.5;
-    await eventually('a scrape of every sidecar after the first round', async () => {
-      const ts = await prom.query('min(timestamp(up))');
-      return ts.length === 1 && ts[0]!.value > afterFirst;
-    });
+    await scrapedAfter(Date.now() / 1000);
     for (let i = 1; i < ROUNDS; i++) await round();
+    const trafficEnd = Date.now() / 1000;
 
     const mainTotal = ROUNDS * MAIN_PER_ROUND;
     const failTotal = ROUNDS * FAIL_PER_ROUND;
@@ -412,7 +415,9 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
     };
     assert.equal(seen.mainByVersion.v1! + seen.mainByVersion.v2!, mainTotal);
     const fromPp = 'reporter="destination",destination_service_name="reviews",source_workload="productpage"';
-    // Everything later assumes the final counts are in Prometheus.
+    // Everything later assumes the final counts are in Prometheus: one scrape
+    // of every sidecar that started after the traffic ended, then the totals.
+    await scrapedAfter(trafficEnd);
     await eventually('the final counts scraped', async () => {
       const n = await sum(prom, `meshlet_requests_total{${fromPp}}`);
       return n === reviewsTotal || `${n}`;
