@@ -97,14 +97,16 @@ export function createInboundListener(
     const recorder = recorderFor(facts.source, principal, mtls);
     const requestId = facts.requestId ?? randomUUID();
     const path = pathOf(req.url ?? '/');
-    const span = sidecar.tracing.start('server', `${method} ${self.service}`, req.headers, null, {
-      'http.request.method': method,
-      'url.path': path,
-      'server.address': self.service,
-      'network.peer.address': socket.remoteAddress ?? '',
-      'meshlet.request_id': requestId,
-      'meshlet.version': self.version,
-    });
+    const span = !sidecar.tracing.enabled
+      ? null
+      : sidecar.tracing.start('server', `${method} ${self.service}`, req.headers, null, {
+          'http.request.method': method,
+          'url.path': path,
+          'server.address': self.service,
+          'network.peer.address': socket.remoteAddress ?? '',
+          'meshlet.request_id': requestId,
+          'meshlet.version': self.version,
+        });
 
     const finish = (
       status: number,

@@ -158,21 +158,23 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       'x-meshlet-source',
       sourceHeader,
     );
-    span = sidecar.tracing.start(
-      'client',
-      `${method} ${target.service?.name ?? 'passthrough'}`,
-      req.headers,
-      null,
-      {
-        'http.request.method': method,
-        'url.path': pathOf(target.path),
-        'server.address': target.service?.fqdn ?? facts.host ?? '',
-        'meshlet.route': target.route?.name ?? 'passthrough',
-        'meshlet.version': target.version?.name ?? 'unknown',
-        'meshlet.request_id': requestId,
-      },
-    );
-    span?.inject(headers);
+    if (sidecar.tracing.enabled) {
+      span = sidecar.tracing.start(
+        'client',
+        `${method} ${target.service?.name ?? 'passthrough'}`,
+        req.headers,
+        null,
+        {
+          'http.request.method': method,
+          'url.path': pathOf(target.path),
+          'server.address': target.service?.fqdn ?? facts.host ?? '',
+          'meshlet.route': target.route?.name ?? 'passthrough',
+          'meshlet.version': target.version?.name ?? 'unknown',
+          'meshlet.request_id': requestId,
+        },
+      );
+      span?.inject(headers);
+    }
     const call = new UpstreamCall(
       req,
       res,

@@ -20,6 +20,10 @@ export class LazyTracing implements MeshTracing {
     this.#log = log;
   }
 
+  get enabled(): boolean {
+    return this.#impl.enabled;
+  }
+
   start(
     kind: SpanKindName,
     name: string,

@@ -14,6 +14,7 @@ export const noopMetrics: MeshMetrics = {
 };
 
 export const noopTracing: MeshTracing = {
+  enabled: false,
   start: () => null,
   configure() {},
   shutdown: async () => {},

@@ -346,6 +346,10 @@ export function createTracing(opts: TracingOptions): MeshTracing {
   setEndpoint(opts.otlpEndpoint);
 
   return {
+    get enabled() {
+      return endpoint !== null;
+    },
+
     start(kind, name, headers, parent, attributes) {
       if (endpoint === null) return null;
       let ctx: Context;

@@ -64,6 +64,8 @@ export interface SpanHandle {
 }
 
 export interface MeshTracing {
+  /** False while no tracer is configured: callers then skip building span names and attributes. */
+  readonly enabled: boolean;
   /**
    * Starts a span for a request. For `server`, the parent comes from the
    * incoming headers (W3C, B3 single/multi, Jaeger); for `client`, from

@@ -11,6 +11,8 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -255,6 +257,20 @@ function has(cmd: string, args: string[]): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 }
 
+/**
+ * The test processes run as UIDs 1000 and 1337 and must reach the checkout. A
+ * clone inside a private directory (mktemp -d is mode 0700) would hide it, so
+ * each ancestor gets the search bit for others: traversal only, nothing
+ * becomes listable or readable that was not already.
+ */
+function grantTraversal(dir: string): void {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+    if (d === dirname(d)) return;
+  }
+}
+
 /** Why netns tests cannot run here, or null when they can. */
 export function netnsSkipReason(needs: { iptables?: boolean } = { iptables: true }): string | null {
   if (process.platform !== 'linux') return 'network namespaces need Linux';
@@ -262,6 +278,7 @@ export function netnsSkipReason(needs: { iptables?: boolean } = { iptables: true
   if (!has('ip', ['-V'])) return 'iproute2 (`ip`) is not installed';
   if (!has('setpriv', ['--version'])) return 'setpriv (util-linux) is not installed';
   if (needs.iptables === true && !has('iptables-restore', ['--version'])) return 'iptables is not installed';
+  grantTraversal(REPO);
   const probe = `meshlet-probe-${randomBytes(4).toString('hex')}`;
   const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
   if (add.status !== 0) return `ip netns add is not permitted here: ${add.stderr.trim()}`;

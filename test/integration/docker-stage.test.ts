@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -246,7 +247,11 @@ describe('Dockerfile stages carried out without Docker', () => {
       MESHLET_DRAIN_SECONDS: '1',
     });
 
-    const toHost = (arg: string) => (arg === 'node' ? process.execPath : arg.replace(/^\/app\//, `${app}/`));
+    // The image's own node binary: a copy UID 1337 can run wherever the checkout lives.
+    const imageNode = path.join(tmp, 'usr-local-bin-node');
+    copyFileSync(process.execPath, imageNode);
+    chmodSync(imageNode, 0o755);
+    const toHost = (arg: string) => (arg === 'node' ? imageNode : arg.replace(/^\/app\//, `${app}/`));
     const command = [...JSON.parse(one(runtime, 'ENTRYPOINT')), ...JSON.parse(one(runtime, 'CMD'))].map(
       toHost,
     );
