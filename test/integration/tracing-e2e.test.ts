@@ -326,6 +326,31 @@ test('tracing end to end: propagation formats, parent links, sampling and reload
       assert.equal(client.status.code, 'error');
     });
 
+    await t.test(
+      "a call refused with NR (registryOnly) is on a CLIENT span of the caller's trace",
+      {
+        todo: 'src bug: listener/outbound.ts returns from the resolveOutbound catch block before any span is started, so NR/DPE replies are invisible in traces',
+      },
+      async () => {
+        const tid = hex(16);
+        const parent = hex(8);
+        const res = await request(`http://127.0.0.1:${pp!.outbound}/x`, {
+          dispatcher: agent,
+          headers: { host: 'nowhere.example', traceparent: `00-${tid}-${parent}-01` },
+        });
+        await res.body.text();
+        assert.equal(res.statusCode, 502);
+        await sentinel();
+        const spans = rx.spans.filter((s) => s.traceId === tid);
+        assert.equal(spans.length, 1, 'one CLIENT span for the refused call');
+        const client = one(spans, 'client');
+        assert.equal(client.parentSpanId, parent);
+        assert.equal(client.attributes['meshlet.response_flags'], 'NR');
+        assert.equal(client.attributes['http.response.status_code'], 502);
+        assert.equal(client.status.code, 'error');
+      },
+    );
+
     /** Sends `n` requests to a collector at `endpoint` and checks each sidecar counts `n` dropped spans. */
     const expectDropped = async (endpoint: string, n: number) => {
       const before = await Promise.all(sidecars.map(droppedSpans));
