@@ -22,7 +22,7 @@ const loaded = loadMeshText(
       - split: { v1: 70, v2: 20, v3: 10 }
 `,
   'bench',
-  { service: 'bench', namespace: 'default', version: 'v1', serviceAccount: 'bench' },
+  { service: 'bench', workload: 'bench', namespace: 'default', version: 'v1', serviceAccount: 'bench' },
 );
 if (!loaded.ok) throw new Error('bench config invalid');
 const mesh = loaded.mesh;

@@ -6,6 +6,7 @@ export function identityFromEnv(env: NodeJS.ProcessEnv = process.env): SidecarId
   const service = env.MESHLET_SERVICE ?? 'unknown';
   return {
     service,
+    workload: env.MESHLET_WORKLOAD ?? service,
     namespace: env.MESHLET_NAMESPACE ?? 'default',
     version: env.MESHLET_VERSION ?? 'unknown',
     serviceAccount: env.MESHLET_SERVICE_ACCOUNT ?? service,

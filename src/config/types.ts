@@ -49,6 +49,8 @@ export interface RawMesh {
 /** Who this sidecar is: from the MESHLET_* environment set by the injector. */
 export interface SidecarIdentity {
   service: string;
+  /** The workload (Deployment, StatefulSet, ...) name for metric labels; defaults to the service. */
+  workload: string;
   namespace: string;
   version: string;
   serviceAccount: string;

@@ -121,6 +121,8 @@ export function injectPod(input: PodTemplate, context: PodContext, options: Inje
       name: 'MESHLET_SERVICE',
       value: labels['app.kubernetes.io/name'] ?? labels.app ?? context.workloadName,
     },
+    // The Deployment (etc.) name, for the *_workload metric labels, as in Istio.
+    { name: 'MESHLET_WORKLOAD', value: context.workloadName },
     { name: 'MESHLET_VERSION', value: labels.version ?? labels['app.kubernetes.io/version'] ?? 'unknown' },
     fieldEnv('MESHLET_NAMESPACE', 'metadata.namespace'),
     fieldEnv('MESHLET_SERVICE_ACCOUNT', 'spec.serviceAccountName'),

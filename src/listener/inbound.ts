@@ -65,7 +65,7 @@ export function createInboundListener(
         principal === null ? namespace : (principalNamespace(principal) ?? namespace),
       source_version: version,
       source_principal: principal ?? 'unknown',
-      destination_workload: self.service,
+      destination_workload: self.workload,
       destination_workload_namespace: self.namespace,
       destination_service: service?.fqdn ?? `${self.service}.${self.namespace}.svc.cluster.local`,
       destination_service_name: self.service,

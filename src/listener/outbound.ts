@@ -88,7 +88,7 @@ export function resolveOutbound(
 export function createOutboundListener(sidecar: Sidecar): Listener {
   const { self } = sidecar;
   // Peer metadata for the destination's metric labels (never used as identity).
-  const sourceHeader = `${self.service};${self.namespace};${self.version}`;
+  const sourceHeader = `${self.workload};${self.namespace};${self.version}`;
   const recorders = new WeakMap<VersionTarget, RequestRecorder>();
   const labelsFor = (
     service: CompiledService | null,
@@ -96,7 +96,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     unregistered = 'PassthroughCluster',
   ): StaticRequestLabels => ({
     reporter: 'source',
-    source_workload: self.service,
+    source_workload: self.workload,
     source_workload_namespace: self.namespace,
     source_version: self.version,
     source_principal: `spiffe://${sidecar.config.current.trustDomain}/ns/${self.namespace}/sa/${self.serviceAccount}`,
@@ -142,7 +142,23 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
       replyError(res, proxyErr);
       const recorder = proxyErr.flag === 'NR' ? blackHoleRecorder : unknownRecorder;
-      finish(recorder, method, proxyErr.status, proxyErr.flag, started, 0, 0, undefined);
+      // A refused call still shows in the caller's trace, with its flag.
+      const errSpan = !sidecar.tracing.enabled
+        ? null
+        : sidecar.tracing.start(
+            'client',
+            `${method} ${proxyErr.flag === 'NR' ? 'BlackHoleCluster' : 'unknown'}`,
+            req.headers,
+            null,
+            {
+              'http.request.method': method,
+              'meshlet.route': 'none',
+              'meshlet.version': 'unknown',
+              'meshlet.request_id': requestId,
+            },
+          );
+      errSpan?.end(proxyErr.status, proxyErr.flag);
+      finish(recorder, method, proxyErr.status, proxyErr.flag, started, 0, 0, errSpan?.traceId || undefined);
       return;
     }
     const recorder = recorderFor(target);

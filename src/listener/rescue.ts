@@ -35,7 +35,10 @@ export function parserError(err: NodeJS.ErrnoException & { code?: string }): Pro
     case 'HPE_HEADERS_TIMEOUT':
       return new ProxyError('DPE', 'request headers not received in time', { status: 408 });
     default:
-      return new ProxyError('DPE', `malformed request: ${err.code ?? err.message}`, { status: 400 });
+      // Only the parser's own verdicts are malformed requests; any other socket
+      // error (a reset we caused, say) is not the client's fault and not counted.
+      if (err.code?.startsWith('HPE_') !== true) return null;
+      return new ProxyError('DPE', `malformed request: ${err.code}`, { status: 400 });
   }
 }
 

@@ -704,9 +704,9 @@ describe('injected pods talking mTLS across network namespaces', { skip: skipRea
     assert.equal(
       metricValue(text, 'meshlet_requests_total', {
         reporter: 'destination',
-        source_workload: 'productpage',
+        source_workload: 'productpage-v1',
         source_principal: PRINCIPAL,
-        destination_workload: 'reviews',
+        destination_workload: 'reviews-v1',
         destination_version: 'v1',
         connection_security_policy: 'mutual_tls',
         response_code: '200',

@@ -6,6 +6,7 @@ import type { SidecarIdentity } from '../../../src/config/types.ts';
 
 const self: SidecarIdentity = {
   service: 'productpage',
+  workload: 'productpage-v1',
   namespace: 'shop',
   version: 'v1',
   serviceAccount: 'productpage',

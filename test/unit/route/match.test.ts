@@ -28,7 +28,7 @@ const mesh = loadMeshText(
         split: { v1: 1 }
 `,
   'm',
-  { service: 's', namespace: 'default', version: 'v1', serviceAccount: 's' },
+  { service: 's', workload: 's', namespace: 'default', version: 'v1', serviceAccount: 's' },
 );
 assert.ok(mesh.ok);
 const service = mesh.mesh.services.get('r')!;

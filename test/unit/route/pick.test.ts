@@ -8,6 +8,7 @@ function route(split: string, sticky = ''): CompiledRoute {
   const text = `services:\n  r:\n    versions: { v1: { host: a }, v2: { host: b }, v3: { host: c } }\n    routes:\n      - split: ${split}\n${sticky}`;
   const r = loadMeshText(text, 'm', {
     service: 's',
+    workload: 's',
     namespace: 'default',
     version: 'v1',
     serviceAccount: 's',
