@@ -87,7 +87,13 @@ export async function run(argv: string[]): Promise<number> {
   const tracing = new LazyTracing(self.service, () => metrics.tracingSpanDropped(), log);
   tracing.configure(loaded.mesh.tracing.sampling, loaded.mesh.tracing.otlpEndpoint);
   const pools = new UpstreamPools({ idleTimeoutMs: loaded.mesh.upstreamIdleTimeoutMs });
-  const probers = parseAppProbers(env.MESHLET_APP_PROBERS);
+  let probers: ReturnType<typeof parseAppProbers>;
+  try {
+    probers = parseAppProbers(env.MESHLET_APP_PROBERS);
+  } catch (err) {
+    process.stderr.write(`meshlet: ${(err as Error).message}\n`);
+    return 1;
+  }
 
   // Certificates are watched from the start: a reload may turn mTLS on later.
   const material = new TlsMaterial(env.MESHLET_TLS_DIR ?? '/var/run/secrets/meshlet', { log });
