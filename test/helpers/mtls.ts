@@ -151,6 +151,45 @@ export async function startMeshSidecar(opts: {
   return { ...sidecar, inbound: opts.inbound, service: opts.service };
 }
 
+/**
+ * One sidecar per service, each with its own SVID mounted kubelet-style, on
+ * the inbound ports the shared mesh.yaml already names.
+ */
+export async function startMeshSidecars(
+  pki: TestPki,
+  names: readonly string[],
+  opts: { inbound: Record<string, number>; configFile: string; appPorts: Record<string, number> },
+): Promise<Record<string, MeshSidecar>> {
+  const sidecars: Record<string, MeshSidecar> = {};
+  await Promise.all(
+    names.map(async (name) => {
+      const tls = pki.mount(name, await pki.svid(name));
+      sidecars[name] = await startMeshSidecar({
+        service: name,
+        inbound: opts.inbound[name]!,
+        configFile: opts.configFile,
+        tlsDir: tls.dir,
+        appPort: opts.appPorts[name]!,
+      });
+    }),
+  );
+  return sidecars;
+}
+
+/** Stops what a mesh test started: sidecars, apps, the shared client agent, certificates, the config dir. */
+export async function stopMesh(parts: {
+  sidecars: Record<string, MeshSidecar>;
+  apps: Record<string, { close(): Promise<void> }>;
+  pki: TestPki | undefined;
+  configDir: string | undefined;
+}): Promise<void> {
+  await Promise.all(Object.values(parts.sidecars).map((s) => s.stop()));
+  await Promise.all(Object.values(parts.apps).map((a) => a.close()));
+  await closeAgent();
+  parts.pki?.cleanup();
+  if (parts.configDir !== undefined) rmSync(parts.configDir, { recursive: true, force: true });
+}
+
 export interface SeenRequest {
   method: string;
   url: string;

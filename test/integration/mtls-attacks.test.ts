@@ -4,7 +4,7 @@
 // workload answering for a service it is not, and `mtls: disable` toward a
 // strict callee.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -15,7 +15,6 @@ import {
   assertNoKeyMaterial,
   bodyOf,
   callVia,
-  closeAgent,
   fqdn,
   freePort,
   headerOf,
@@ -23,7 +22,8 @@ import {
   type MeshSidecar,
   metricSum,
   spiffe,
-  startMeshSidecar,
+  startMeshSidecars,
+  stopMesh,
   startRecordingApp,
   statusOf,
   TestPki,
@@ -114,28 +114,20 @@ services:
 `,
     );
     productpageCert = await pki.svid('productpage');
-    await Promise.all(
-      names.map(async (name) => {
-        const tls = pki.mount(name, await pki.svid(name));
-        sidecars[name] = await startMeshSidecar({
-          service: name,
-          inbound: inbound[name]!,
-          configFile,
-          tlsDir: tls.dir,
-          appPort: apps[name]!.port,
-        });
+    Object.assign(
+      sidecars,
+      await startMeshSidecars(pki, names, {
+        inbound,
+        configFile,
+        appPorts: Object.fromEntries(names.map((n) => [n, apps[n]!.port])),
       }),
     );
   });
 
   after(async () => {
-    await Promise.all(Object.values(sidecars).map((s) => s.stop()));
-    await Promise.all(Object.values(apps).map((a) => a.close()));
-    await closeAgent();
     impostor?.closeAllConnections();
     await new Promise((r) => impostor?.close(r));
-    pki?.cleanup();
-    if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
+    await stopMesh({ sidecars, apps, pki, configDir: cmDir });
   });
 
   const inboundFailures = (sidecar: MeshSidecar, reason?: string) =>

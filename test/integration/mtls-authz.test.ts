@@ -2,7 +2,7 @@
 // reviews) with certificates from one test CA. The caller's identity is the
 // SPIFFE ID of its certificate; denials never reach the app and are counted.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IssuedCertificate } from '../../src/tls/dev-ca.ts';
@@ -11,7 +11,6 @@ import {
   assertNoKeyMaterial,
   bodyOf,
   callVia,
-  closeAgent,
   fqdn,
   freePort,
   headerOf,
@@ -19,7 +18,8 @@ import {
   type MeshSidecar,
   metricSum,
   spiffe,
-  startMeshSidecar,
+  startMeshSidecars,
+  stopMesh,
   startRecordingApp,
   statusOf,
   TestPki,
@@ -74,26 +74,18 @@ services:
 `,
     );
     productpageCert = await pki.svid('productpage');
-    await Promise.all(
-      names.map(async (name) => {
-        const tls = pki.mount(name, await pki.svid(name));
-        sidecars[name] = await startMeshSidecar({
-          service: name,
-          inbound: inbound[name]!,
-          configFile,
-          tlsDir: tls.dir,
-          appPort: apps[name]!.port,
-        });
+    Object.assign(
+      sidecars,
+      await startMeshSidecars(pki, names, {
+        inbound,
+        configFile,
+        appPorts: Object.fromEntries(names.map((n) => [n, apps[n]!.port])),
       }),
     );
   });
 
   after(async () => {
-    await Promise.all(Object.values(sidecars).map((s) => s.stop()));
-    await Promise.all(Object.values(apps).map((a) => a.close()));
-    await closeAgent();
-    pki?.cleanup();
-    if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
+    await stopMesh({ sidecars, apps, pki, configDir: cmDir });
   });
 
   it('productpage → reviews is allowed; ratings → reviews is denied before the app, and counted', async () => {

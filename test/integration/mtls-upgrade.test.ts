@@ -3,21 +3,21 @@
 // identity headers, sets its own x-forwarded-client-cert, and enforces and
 // counts allow rules.
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IssuedCertificate } from '../../src/tls/dev-ca.ts';
 import { rawExchange, startServer, tempDir } from '../helpers/mesh.ts';
 import {
-  closeAgent,
   fqdn,
   freePort,
   headerOf,
   type MeshSidecar,
   metricSum,
   spiffe,
-  startMeshSidecar,
+  startMeshSidecars,
+  stopMesh,
   statusOf,
   TestPki,
   tlsExchange,
@@ -92,26 +92,18 @@ services:
     );
     productpageCert = await pki.svid('productpage');
     ratingsCert = await pki.svid('ratings');
-    await Promise.all(
-      names.map(async (name) => {
-        const tls = pki.mount(name, await pki.svid(name));
-        sidecars[name] = await startMeshSidecar({
-          service: name,
-          inbound: inbound[name]!,
-          configFile,
-          tlsDir: tls.dir,
-          appPort: apps[name]!.port,
-        });
+    Object.assign(
+      sidecars,
+      await startMeshSidecars(pki, names, {
+        inbound,
+        configFile,
+        appPorts: Object.fromEntries(names.map((n) => [n, apps[n]!.port])),
       }),
     );
   });
 
   after(async () => {
-    await Promise.all(Object.values(sidecars).map((s) => s.stop()));
-    await Promise.all(Object.values(apps).map((a) => a.close()));
-    await closeAgent();
-    pki?.cleanup();
-    if (cmDir !== undefined) rmSync(cmDir, { recursive: true, force: true });
+    await stopMesh({ sidecars, apps, pki, configDir: cmDir });
   });
 
   it('inbound, plaintext (permissive): forged identity headers never reach the app', async () => {
