@@ -271,6 +271,28 @@ function grantTraversal(dir: string): void {
   }
 }
 
+/** Why one of `uids` cannot run the project's Node on `file`, or null when all can. */
+export function unreadableBy(uids: readonly number[], file: string): string | null {
+  for (const uid of uids) {
+    const probe = spawnSync(
+      'setpriv',
+      [
+        `--reuid=${uid}`,
+        `--regid=${uid}`,
+        '--clear-groups',
+        '--',
+        NODE,
+        '-e',
+        `require('node:fs').accessSync(${JSON.stringify(file)})`,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (probe.status !== 0)
+      return `UID ${uid} cannot run ${NODE} or read ${file}: ${probe.stderr.trim().split('\n')[0]}`;
+  }
+  return null;
+}
+
 /** Why netns tests cannot run here, or null when they can. */
 export function netnsSkipReason(needs: { iptables?: boolean } = { iptables: true }): string | null {
   if (process.platform !== 'linux') return 'network namespaces need Linux';

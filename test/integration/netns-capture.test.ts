@@ -21,6 +21,7 @@ import {
   REPO,
   TCP_CLIENT,
   type TcpClientResult,
+  unreadableBy,
 } from '../helpers/netns.ts';
 
 const ADDON = `${REPO}native/original-dst/build/Release/original_dst.node`;
@@ -70,24 +71,7 @@ for (const port of ports) {
 
 /** The app and proxy run as other users; they must be able to run Node and read the sources. */
 function unprivilegedSkipReason(): string | null {
-  for (const uid of [APP_UID, PROXY_UID]) {
-    const probe = spawnSync(
-      'setpriv',
-      [
-        `--reuid=${uid}`,
-        `--regid=${uid}`,
-        '--clear-groups',
-        '--',
-        NODE,
-        '-e',
-        `require('node:fs').accessSync(${JSON.stringify(`${REPO}src/capture/original-dst.ts`)})`,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (probe.status !== 0)
-      return `UID ${uid} cannot run ${NODE} or read the checkout: ${probe.stderr.trim().split('\n')[0]}`;
-  }
-  return null;
+  return unreadableBy([APP_UID, PROXY_UID], `${REPO}src/capture/original-dst.ts`);
 }
 
 const skipReason = netnsSkipReason() ?? unprivilegedSkipReason();

@@ -32,6 +32,7 @@ import {
   REPO,
   TCP_CLIENT,
   type TcpClientResult,
+  unreadableBy,
 } from '../helpers/netns.ts';
 
 const POD_IP = '10.66.0.1';
@@ -140,24 +141,7 @@ interface Container {
 function prerequisiteSkipReason(): string | null {
   if (!existsSync(MAIN)) return `${MAIN} is not built (npm test runs tsc first)`;
   if (!existsSync(ADDON)) return `the SO_ORIGINAL_DST addon is not built (${ADDON})`;
-  for (const uid of [APP_UID, 1337]) {
-    const probe = spawnSync(
-      'setpriv',
-      [
-        `--reuid=${uid}`,
-        `--regid=${uid}`,
-        '--clear-groups',
-        '--',
-        NODE,
-        '-e',
-        `require('node:fs').accessSync(${JSON.stringify(MAIN)})`,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (probe.status !== 0)
-      return `UID ${uid} cannot run ${NODE} or read ${MAIN}: ${probe.stderr.trim().split('\n')[0]}`;
-  }
-  return null;
+  return unreadableBy([APP_UID, 1337], MAIN);
 }
 
 const skipReason = netnsSkipReason() ?? prerequisiteSkipReason();
