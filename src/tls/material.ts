@@ -3,10 +3,10 @@
 // rotated files are picked up without a restart, new handshakes use them,
 // established connections keep theirs. A bad or half-written rotation is
 // rejected and the previous material keeps serving.
-import { constants as cryptoConstants, createPrivateKey, X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import { log as defaultLog, type Logger } from '../telemetry/log.ts';
@@ -268,9 +268,10 @@ export class TlsMaterial extends EventEmitter<TlsMaterialEvents> {
     const parts = await Promise.all(
       FILES.map(async (file) => {
         try {
-          // stat follows the `..data` symlinks, so a swap changes dev/ino.
-          const s = await stat(join(this.dir, file), { bigint: true });
-          return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+          // The content itself, not stat metadata: file timestamps have the
+          // kernel's coarse clock granularity, so two same-size writes in a
+          // few milliseconds would otherwise look unchanged.
+          return createHash('sha256').update(await readFile(join(this.dir, file))).digest('base64');
         } catch {
           return 'missing';
         }
