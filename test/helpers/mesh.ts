@@ -14,12 +14,24 @@ export const MAIN = join(ROOT, 'dist/main.js');
 /** V8 flags the shipped entry points use (bin/meshlet.js, Dockerfile); see docs/performance.md. */
 export const NODE_FLAGS = ['--max-semi-space-size=1'];
 
+/**
+ * A port for a listener a test starts later. Taken below the kernel's
+ * ephemeral range (32768+), so no outgoing connection of a concurrent test can
+ * grab it between this check and the bind; free on every address (the inbound
+ * listener binds 0.0.0.0).
+ */
 export async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const srv = createNetServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '0.0.0.0', () => resolve(true));
+    });
+    if (!ok) continue;
+    await new Promise((r) => srv.close(r));
+    return port;
+  }
 }
 
 export function tempDir(prefix = 'meshlet-test-'): string {

@@ -16,12 +16,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { validate } from 'dockerfile-utils';
 import { PROXY_COMMAND } from '../../src/inject/sidecar.ts';
+import { freePort } from '../helpers/mesh.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DOCKERFILE = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
@@ -119,17 +119,6 @@ describe('Dockerfile', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('Dockerfile stages carried out without Docker', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'meshlet-docker-'));
