@@ -271,7 +271,9 @@ export class TlsMaterial extends EventEmitter<TlsMaterialEvents> {
           // The content itself, not stat metadata: file timestamps have the
           // kernel's coarse clock granularity, so two same-size writes in a
           // few milliseconds would otherwise look unchanged.
-          return createHash('sha256').update(await readFile(join(this.dir, file))).digest('base64');
+          return createHash('sha256')
+            .update(await readFile(join(this.dir, file)))
+            .digest('base64');
         } catch {
           return 'missing';
         }
