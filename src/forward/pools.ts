@@ -43,24 +43,34 @@ export class UpstreamPools {
     if (pool === undefined) {
       pool = this.#create(origin, spiffeId);
       this.#pools.set(key, pool);
+      this.#dropWhenIdle(key, pool);
     }
     return pool;
   }
 
-  /** Drops pools whose key is not in `keep` (after a reload removed their upstream); in-flight requests finish. */
-  retain(keep: (origin: string) => boolean): void {
-    for (const [key, pool] of this.#pools) {
-      const origin = key.split('#')[0]!;
-      if (keep(origin)) continue;
-      this.#pools.delete(key);
-      pool.close().catch(() => {});
-    }
+  /** Pools currently kept (idle ones are dropped once their last connection closes). */
+  get size(): number {
+    return this.#pools.size;
   }
 
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.allSettled(pools.map((p) => p.close()));
+  }
+
+  /**
+   * Forget a pool once its last connection has closed and nothing waits on it,
+   * as undici's Agent does: passthrough hosts and versions removed by a reload
+   * would otherwise pile up for the life of the process.
+   */
+  #dropWhenIdle(key: string, pool: Pool): void {
+    pool.on('disconnect', () => {
+      const { connected, pending, running } = pool.stats;
+      if (connected > 0 || pending > 0 || running > 0 || this.#pools.get(key) !== pool) return;
+      this.#pools.delete(key);
+      pool.close().catch(() => {});
+    });
   }
 
   #closeAll(): void {
