@@ -27,10 +27,20 @@ import { meshConnectOptions, meshConnector } from '../tls/outbound.ts';
 import { peerSpiffeId } from '../tls/spiffe.ts';
 import type { CompiledMesh } from '../config/types.ts';
 import type { Registry } from 'prom-client';
-import { durationEnv, flagEnv, identityFromEnv, intEnv } from './env.ts';
+import { durationEnv, flagEnv, identityFromEnv, intEnv, portSetting, SettingsError } from './env.ts';
 import { isWorker, reportToPrimary, runPrimary } from './workers.ts';
 
 export async function run(argv: string[]): Promise<number> {
+  try {
+    return await runSidecar(argv);
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    process.stderr.write(`meshlet: ${err.message}\n`);
+    return 1;
+  }
+}
+
+async function runSidecar(argv: string[]): Promise<number> {
   const env = process.env;
   const { values } = parseArgs({
     args: argv,
@@ -60,9 +70,9 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const ports = {
-    outbound: Number(values['outbound-port'] ?? intEnv(env, 'MESHLET_OUTBOUND_PORT', 15001)),
-    inbound: Number(values['inbound-port'] ?? intEnv(env, 'MESHLET_INBOUND_PORT', 15006)),
-    admin: Number(values['admin-port'] ?? intEnv(env, 'MESHLET_ADMIN_PORT', 15000)),
+    outbound: portSetting(values['outbound-port'], env, 'MESHLET_OUTBOUND_PORT', 15001),
+    inbound: portSetting(values['inbound-port'], env, 'MESHLET_INBOUND_PORT', 15006),
+    admin: portSetting(values['admin-port'], env, 'MESHLET_ADMIN_PORT', 15000),
   };
   const bind = values.bind ?? env.MESHLET_BIND;
   const drainMs = durationEnv(env, 'MESHLET_DRAIN_SECONDS', 5000);
