@@ -30,6 +30,30 @@ import type { Registry } from 'prom-client';
 import { durationEnv, flagEnv, identityFromEnv, intEnv, portSetting, SettingsError } from './env.ts';
 import { isWorker, reportToPrimary, runPrimary } from './workers.ts';
 
+const USAGE = `usage: meshlet run [--config PATH] [--outbound-port N] [--inbound-port N] [--admin-port N] [--bind ADDR]
+
+Starts the sidecar: outbound listener (15001), inbound listener (15006), admin
+port (15000: /healthz /ready /metrics /config). The pod's identity comes from
+MESHLET_SERVICE, MESHLET_NAMESPACE, MESHLET_VERSION, MESHLET_SERVICE_ACCOUNT and
+MESHLET_APP_PORT; every setting is listed in docs/configuration.md.
+
+  -c, --config PATH   mesh.yaml (default $MESHLET_CONFIG or /etc/meshlet/mesh.yaml)
+`;
+
+function parseRunArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      'outbound-port': { type: 'string' },
+      'inbound-port': { type: 'string' },
+      'admin-port': { type: 'string' },
+      bind: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
   try {
     return await runSidecar(argv);
@@ -42,16 +66,17 @@ export async function run(argv: string[]): Promise<number> {
 
 async function runSidecar(argv: string[]): Promise<number> {
   const env = process.env;
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      'outbound-port': { type: 'string' },
-      'inbound-port': { type: 'string' },
-      'admin-port': { type: 'string' },
-      bind: { type: 'string' },
-    },
-  });
+  let values: ReturnType<typeof parseRunArgs>['values'];
+  try {
+    values = parseRunArgs(argv).values;
+  } catch (err) {
+    process.stderr.write(`meshlet run: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const file = values.config ?? env.MESHLET_CONFIG ?? '/etc/meshlet/mesh.yaml';
   const self = identityFromEnv(env);
 

@@ -3,10 +3,34 @@ import { parseArgs } from 'node:util';
 import { formatIssue, loadMeshFile } from '../config/load.ts';
 import { identityFromEnv } from './env.ts';
 
+const USAGE =
+  'usage: meshlet validate PATH\n\nChecks a mesh.yaml as the sidecar would load it; prints file:line:col for each problem and exits 1.\n';
+
 export async function run(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      args: string[];
+      allowPositionals: true;
+      options: { help: { type: 'boolean'; short: 'h' } };
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    process.stderr.write(`meshlet validate: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { positionals } = parsed;
   if (positionals.length !== 1) {
-    process.stderr.write('usage: meshlet validate PATH\n');
+    process.stderr.write(USAGE);
     return 2;
   }
   const file = positionals[0]!;

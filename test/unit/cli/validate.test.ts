@@ -29,8 +29,13 @@ describe('meshlet validate', () => {
     assert.equal(r.stderr.trim(), `${r.file}:1:7: mtls: must be one of "strict", "permissive", "disable"`);
   });
 
-  it('exits 2 on usage errors, and 1 for a missing file', () => {
+  it('exits 2 on usage errors, 0 for --help, and 1 for a missing file', () => {
     assert.equal(spawnSync(process.execPath, [MAIN, 'validate'], { encoding: 'utf8' }).status, 2);
+    assert.equal(spawnSync(process.execPath, [MAIN, 'validate', '--bogus'], { encoding: 'utf8' }).status, 2);
+    const help = spawnSync(process.execPath, [MAIN, 'validate', '--help'], { encoding: 'utf8' });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^usage: meshlet validate PATH/);
+    assert.equal(spawnSync(process.execPath, [MAIN, 'run', '--bogus'], { encoding: 'utf8' }).status, 2);
     const missing = spawnSync(process.execPath, [MAIN, 'validate', '/nonexistent/mesh.yaml'], {
       encoding: 'utf8',
     });
