@@ -217,7 +217,9 @@ async function runSidecar(argv: string[]): Promise<number> {
     ]);
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'cannot listen');
-    return 1;
+    process.stderr.write(`meshlet: cannot listen: ${(err as Error).message}\n`);
+    // Listeners that did bind, timers and watchers would keep the process up: exit now.
+    process.exit(1);
   }
   stopWatching = watchConfig({ file, self, store: config, log, metrics }, text);
   if (report !== null) {

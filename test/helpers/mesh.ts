@@ -16,13 +16,20 @@ export const NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /**
  * A port for a listener a test starts later. Taken below the kernel's
- * ephemeral range (32768+), so no outgoing connection of a concurrent test can
- * grab it between this check and the bind; free on every address (the inbound
- * listener binds 0.0.0.0).
+ * ephemeral range (32768+), so no outgoing connection can grab it between this
+ * check and the bind; from a slice of that range picked by this process's pid,
+ * so concurrently running test files rarely look at the same ports; never the
+ * same port twice in one process; and free on every address (the inbound
+ * listener binds 0.0.0.0). startSidecar still retries on EADDRINUSE.
  */
+const handedOut = new Set<number>();
+const SLICE = 480;
+const sliceBase = 20_000 + (process.pid % 25) * SLICE;
+
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = sliceBase + Math.floor(Math.random() * SLICE);
+    if (handedOut.has(port)) continue;
     const srv = createNetServer();
     const ok = await new Promise<boolean>((resolve) => {
       srv.once('error', () => resolve(false));
@@ -30,6 +37,7 @@ export async function freePort(): Promise<number> {
     });
     if (!ok) continue;
     await new Promise((r) => srv.close(r));
+    handedOut.add(port);
     return port;
   }
 }
@@ -87,6 +95,18 @@ export interface RunningSidecar {
 }
 
 export async function startSidecar(opts: SidecarOptions): Promise<RunningSidecar> {
+  // Another test process may bind one of our ports between freePort() and the
+  // sidecar's listen: that start fails with EADDRINUSE and is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSidecarOnce(opts);
+    } catch (err) {
+      if (attempt === 3 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startSidecarOnce(opts: SidecarOptions): Promise<RunningSidecar> {
   const [outbound, inbound, admin] = [await freePort(), await freePort(), await freePort()];
   let configFile = opts.configFile;
   if (configFile === undefined) {

@@ -2,9 +2,11 @@
 // /config, kubelet app probes replayed through /app-health, and the drain
 // trigger for Jobs.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { type RunningSidecar, startServer, startSidecar } from '../helpers/mesh.ts';
+import { MAIN, NODE_FLAGS, type RunningSidecar, startServer, startSidecar } from '../helpers/mesh.ts';
 
 describe('admin port', () => {
   let app: Awaited<ReturnType<typeof startServer>>;
@@ -83,8 +85,30 @@ describe('admin port', () => {
   });
 });
 
-describe('bad MESHLET_APP_PROBERS', () => {
-  it('is a clear start-up error, exit 1', async () => {
+describe('start-up errors', () => {
+  it('a port already in use is a clear error and exit 1, not a hang', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [...NODE_FLAGS, MAIN, 'run', '--config', '/dev/null'], {
+        env: {
+          ...process.env,
+          MESHLET_OUTBOUND_PORT: String(port),
+          MESHLET_INBOUND_PORT: '0',
+          MESHLET_ADMIN_PORT: '0',
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /cannot listen: listen EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('a bad MESHLET_APP_PROBERS is a clear error, exit 1', async () => {
     await assert.rejects(
       startSidecar({ env: { MESHLET_APP_PROBERS: '{"/wrong": {}}' } }),
       /exited with 1[\s\S]*MESHLET_APP_PROBERS\["\/wrong"\]: path must start with \/app-health\//,
