@@ -21,7 +21,7 @@ import { startOtlpReceiver } from '../test/helpers/otlp-receiver.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const BIN = join(ROOT, 'dist/main.js');
-const NODE_FLAGS = ['--max-semi-space-size=1'];
+const NODE_FLAGS = ['--max-semi-space-size=1', '--external-memory-accounted-in-global-limit'];
 const work = mkdtempSync(join(tmpdir(), 'meshlet-demo-'));
 const children: ChildProcess[] = [];
 const servers: Server[] = [];

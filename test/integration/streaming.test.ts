@@ -71,20 +71,30 @@ describe('streaming', () => {
     await app?.close();
   });
 
-  it('streams a 200 MB upload and a 200 MB download, RSS growing < 50 MB', async () => {
+  it('streams a 200 MB upload and a 200 MB download, RSS growing < 50 MB for each', async (t) => {
     const pid = sidecar.proc.pid!;
-    // warm up pools and code paths before taking the baseline
+    /** Peak RSS growth of the sidecar while `transfer` runs, from the RSS just before it. */
+    const growthDuring = async (transfer: () => Promise<void>): Promise<number> => {
+      const baseline = rssOf(pid);
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 50);
+      try {
+        await transfer();
+      } finally {
+        clearInterval(sampler);
+      }
+      return (Math.max(peak, rssOf(pid)) - baseline) / MB;
+    };
+    const sha256Of = (stream: Readable) =>
+      new Promise<string>((resolve) => {
+        const hash = createHash('sha256');
+        stream.on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex')));
+      });
+    const want = await sha256Of(source(200 * MB));
+    // warm up pools and code paths before the first baseline
     await (await request(`http://127.0.0.1:${sidecar.outbound}/`, { headers: { host: 'app' } })).body.text();
-    const baseline = rssOf(pid);
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 50);
-    try {
-      const expected = createHash('sha256');
-      await new Promise<void>((r) =>
-        source(200 * MB)
-          .on('data', (d) => expected.update(d))
-          .on('end', r),
-      );
+
+    const upload = await growthDuring(async () => {
       const up = await request(`http://127.0.0.1:${sidecar.outbound}/upload`, {
         method: 'POST',
         headers: { host: 'app' },
@@ -92,8 +102,9 @@ describe('streaming', () => {
       });
       const result = (await up.body.json()) as { bytes: number; sha: string };
       assert.equal(result.bytes, 200 * MB);
-      assert.equal(result.sha, expected.digest('hex'));
-
+      assert.equal(result.sha, want);
+    });
+    const download = await growthDuring(async () => {
       const down = await request(`http://127.0.0.1:${sidecar.inbound}/download`);
       const got = createHash('sha256');
       let bytes = 0;
@@ -101,19 +112,12 @@ describe('streaming', () => {
         bytes += d.length;
         got.update(d);
       }
-      const want = createHash('sha256');
-      await new Promise<void>((r) =>
-        source(200 * MB)
-          .on('data', (d) => want.update(d))
-          .on('end', r),
-      );
       assert.equal(bytes, 200 * MB);
-      assert.equal(got.digest('hex'), want.digest('hex'));
-    } finally {
-      clearInterval(sampler);
-    }
-    const growth = (peak - baseline) / MB;
-    assert.ok(growth < 50, `RSS grew ${growth.toFixed(1)} MB (baseline ${(baseline / MB).toFixed(1)} MB)`);
+      assert.equal(got.digest('hex'), want);
+    });
+    t.diagnostic(`RSS growth: upload ${upload.toFixed(1)} MB, download ${download.toFixed(1)} MB`);
+    assert.ok(upload < 50, `RSS grew ${upload.toFixed(1)} MB while streaming the 200 MB upload`);
+    assert.ok(download < 50, `RSS grew ${download.toFixed(1)} MB while streaming the 200 MB download`);
   });
 
   it('passes a WebSocket upgrade through the outbound and the inbound listener', async () => {
