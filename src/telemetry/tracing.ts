@@ -27,15 +27,14 @@ import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import { JaegerPropagator } from '@opentelemetry/propagator-jaeger';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
+  RandomIdGenerator,
   type ReadableSpan,
-  type Sampler,
-  type SamplingResult,
   type SpanExporter,
   type SpanProcessor,
-  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import {
   ATTR_ERROR_TYPE,
@@ -95,23 +94,6 @@ const flatSetter: TextMapSetter<string[]> = {
     carrier.push(key, value);
   },
 };
-
-/** Ratio sampler whose ratio a config reload can change; ParentBased wraps it once. */
-class AdjustableRatioSampler implements Sampler {
-  #inner: TraceIdRatioBasedSampler;
-  constructor(ratio: number) {
-    this.#inner = new TraceIdRatioBasedSampler(ratio);
-  }
-  setRatio(ratio: number): void {
-    this.#inner = new TraceIdRatioBasedSampler(ratio);
-  }
-  shouldSample(context: Context, traceId: string): SamplingResult {
-    return this.#inner.shouldSample(context, traceId);
-  }
-  toString(): string {
-    return `Adjustable{${this.#inner.toString()}}`;
-  }
-}
 
 /**
  * Bounds the spans handed to the batch processor (queued or being exported)
@@ -302,7 +284,10 @@ export function createTracing(opts: TracingOptions): MeshTracing {
   const onDropped = opts.onDropped ?? (() => {});
   const maxQueueSize = opts.maxQueueSize ?? 2048;
   const exportTimeoutMillis = opts.exportTimeoutMillis ?? 10_000;
-  const ratio = new AdjustableRatioSampler(opts.sampling);
+  // New traces are decided in start(), before the SDK is involved, so a request
+  // that will not be sampled costs an id pair and a header inject, not a span.
+  let sampling = opts.sampling;
+  const ids = new RandomIdGenerator();
   const exporter = new DropCountingExporter(onDropped);
   const batch = new BatchSpanProcessor(exporter, {
     maxQueueSize,
@@ -312,7 +297,7 @@ export function createTracing(opts: TracingOptions): MeshTracing {
   });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
-    sampler: new ParentBasedSampler({ root: ratio }),
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [new BoundedProcessor(batch, exporter, maxQueueSize, onDropped)],
   });
   const tracer = provider.getTracer('meshlet');
@@ -364,6 +349,15 @@ export function createTracing(opts: TracingOptions): MeshTracing {
         hasParent = remote !== undefined;
         // ParentBased never samples under an unsampled remote parent: skip building a span.
         if (remote !== undefined && (remote.traceFlags & TraceFlags.SAMPLED) === 0) return null;
+        // A new trace the ratio does not pick: only propagate the "not sampled" decision.
+        if (remote === undefined && !(Math.random() < sampling)) {
+          const unsampled = trace.wrapSpanContext({
+            traceId: ids.generateTraceId(),
+            spanId: ids.generateSpanId(),
+            traceFlags: TraceFlags.NONE,
+          });
+          return new PropagateOnlyHandle(unsampled, injector);
+        }
       }
       const span = tracer.startSpan(
         name,
@@ -377,8 +371,8 @@ export function createTracing(opts: TracingOptions): MeshTracing {
       return hasParent ? null : new PropagateOnlyHandle(span, injector);
     },
 
-    configure(sampling, otlpEndpoint) {
-      ratio.setRatio(sampling);
+    configure(next, otlpEndpoint) {
+      sampling = next;
       setEndpoint(otlpEndpoint);
     },
 
