@@ -158,7 +158,7 @@ export async function startMeshSidecar(opts: {
 export async function startMeshSidecars(
   pki: TestPki,
   names: readonly string[],
-  opts: { inbound: Record<string, number>; configFile: string; appPorts: Record<string, number> },
+  opts: { inbound: Record<string, number>; configFile: string; apps: Record<string, { port: number }> },
 ): Promise<Record<string, MeshSidecar>> {
   const sidecars: Record<string, MeshSidecar> = {};
   await Promise.all(
@@ -169,7 +169,7 @@ export async function startMeshSidecars(
         inbound: opts.inbound[name]!,
         configFile: opts.configFile,
         tlsDir: tls.dir,
-        appPort: opts.appPorts[name]!,
+        appPort: opts.apps[name]!.port,
       });
     }),
   );

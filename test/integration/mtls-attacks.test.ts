@@ -114,14 +114,7 @@ services:
 `,
     );
     productpageCert = await pki.svid('productpage');
-    Object.assign(
-      sidecars,
-      await startMeshSidecars(pki, names, {
-        inbound,
-        configFile,
-        appPorts: Object.fromEntries(names.map((n) => [n, apps[n]!.port])),
-      }),
-    );
+    Object.assign(sidecars, await startMeshSidecars(pki, names, { inbound, configFile, apps }));
   });
 
   after(async () => {

@@ -92,14 +92,7 @@ services:
     );
     productpageCert = await pki.svid('productpage');
     ratingsCert = await pki.svid('ratings');
-    Object.assign(
-      sidecars,
-      await startMeshSidecars(pki, names, {
-        inbound,
-        configFile,
-        appPorts: Object.fromEntries(names.map((n) => [n, apps[n]!.port])),
-      }),
-    );
+    Object.assign(sidecars, await startMeshSidecars(pki, names, { inbound, configFile, apps }));
   });
 
   after(async () => {
