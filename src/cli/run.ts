@@ -119,7 +119,7 @@ async function runSidecar(argv: string[]): Promise<number> {
   const metrics = flagEnv(env, 'MESHLET_METRICS', true)
     ? createMetrics({ istioCompat: env.MESHLET_METRICS_COMPAT === 'istio' })
     : noopMetrics;
-  const tracing = new LazyTracing(self.service, () => metrics.tracingSpanDropped(), log);
+  const tracing = new LazyTracing(self.service, Math.random, () => metrics.tracingSpanDropped(), log);
   tracing.configure(loaded.mesh.tracing.sampling, loaded.mesh.tracing.otlpEndpoint);
   const pools = new UpstreamPools({ idleTimeoutMs: loaded.mesh.upstreamIdleTimeoutMs });
   let probers: ReturnType<typeof parseAppProbers>;

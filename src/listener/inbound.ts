@@ -99,7 +99,7 @@ export function createInboundListener(
     const path = pathOf(req.url ?? '/');
     const span = !sidecar.tracing.enabled
       ? null
-      : sidecar.tracing.start('server', `${method} ${self.service}`, req.headers, null, {
+      : sidecar.tracing.start('server', `${method} ${self.service}`, req.headers, {
           'http.request.method': method,
           'url.path': path,
           'server.address': self.service,

@@ -149,7 +149,6 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
             'client',
             `${method} ${proxyErr.flag === 'NR' ? 'BlackHoleCluster' : 'unknown'}`,
             req.headers,
-            null,
             {
               'http.request.method': method,
               'meshlet.route': 'none',
@@ -179,7 +178,6 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         'client',
         `${method} ${target.service?.name ?? 'passthrough'}`,
         req.headers,
-        null,
         {
           'http.request.method': method,
           'url.path': pathOf(target.path),

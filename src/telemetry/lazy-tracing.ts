@@ -1,6 +1,7 @@
 // Tracing that costs nothing until a config names an OTLP endpoint: the
 // OpenTelemetry SDK and exporter (the largest dependencies) are imported only
 // then, and a later reload can turn them on or off.
+import type { RandomSource } from '../route/pick.ts';
 import type { Logger } from './log.ts';
 import { noopTracing } from './noop.ts';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -11,11 +12,13 @@ export class LazyTracing implements MeshTracing {
   #loading: Promise<void> | null = null;
   #wanted: { sampling: number; endpoint: string | null } = { sampling: 0, endpoint: null };
   readonly #serviceName: string;
+  readonly #random: RandomSource;
   readonly #onDropped: () => void;
   readonly #log: Logger;
 
-  constructor(serviceName: string, onDropped: () => void, log: Logger) {
+  constructor(serviceName: string, random: RandomSource, onDropped: () => void, log: Logger) {
     this.#serviceName = serviceName;
+    this.#random = random;
     this.#onDropped = onDropped;
     this.#log = log;
   }
@@ -28,10 +31,9 @@ export class LazyTracing implements MeshTracing {
     kind: SpanKindName,
     name: string,
     headers: IncomingHttpHeaders,
-    parent: SpanHandle | null,
     attributes: Record<string, string | number | boolean>,
   ): SpanHandle | null {
-    return this.#impl.start(kind, name, headers, parent, attributes);
+    return this.#impl.start(kind, name, headers, attributes);
   }
 
   configure(sampling: number, otlpEndpoint: string | null): void {
@@ -48,6 +50,7 @@ export class LazyTracing implements MeshTracing {
           serviceName: this.#serviceName,
           sampling: s,
           otlpEndpoint: endpoint,
+          random: this.#random,
           onDropped: this.#onDropped,
         });
         this.#log.info({ endpoint, sampling: s }, 'tracing enabled');

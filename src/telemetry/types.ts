@@ -1,10 +1,11 @@
 // The telemetry seam the listeners call. Implementations: metrics.ts
-// (prom-client) and tracing.ts (OpenTelemetry); `noopTelemetry` when off.
+// (prom-client), tracing.ts (OpenTelemetry, loaded by lazy-tracing.ts only once
+// an endpoint is configured); noop.ts when off.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResponseFlags } from '../errors.ts';
 
 /**
- * The request labels of DESIGN.md section 6 that do not change per request for
+ * The request labels (docs/observability.md) that do not change per request for
  * a given (reporter, source, destination version, security policy). Callers
  * build one per compiled target and reuse it, so recording never builds strings.
  */
@@ -67,15 +68,14 @@ export interface MeshTracing {
   /** False while no tracer is configured: callers then skip building span names and attributes. */
   readonly enabled: boolean;
   /**
-   * Starts a span for a request. For `server`, the parent comes from the
-   * incoming headers (W3C, B3 single/multi, Jaeger); for `client`, from
-   * `parent` when given, else from the headers.
+   * Starts a span for a request, the child of the trace the incoming headers
+   * name (W3C, B3 single/multi, Jaeger), or a new trace the sampling ratio
+   * decides on.
    */
   start(
     kind: SpanKindName,
     name: string,
     headers: IncomingHttpHeaders,
-    parent: SpanHandle | null,
     attributes: Record<string, string | number | boolean>,
   ): SpanHandle | null;
   /** Applies a new sampling ratio / endpoint from a reloaded config. */
