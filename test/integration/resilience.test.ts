@@ -77,7 +77,7 @@ services:
     assert.equal(hits.get('b'), 3, 'one try and two retries');
   });
 
-  it('retries a POST with a body that was never sent (503 answer came after the body though: replay only if unread)', async () => {
+  it('does not replay a POST whose body the upstream already read: its 503 goes back after one attempt', async () => {
     const r = await call('flaky', '/fail-twice', 'c', 'POST', 'payload');
     // The upstream read the body before answering 503, so it cannot be replayed: the 503 goes back.
     assert.equal(r.status, 503);
