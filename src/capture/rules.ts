@@ -9,6 +9,7 @@
 //   PREROUTING -> MESHLET_INBOUND -> MESHLET_IN_REDIRECT  (REDIRECT to inbound port)
 //   OUTPUT     -> MESHLET_OUTPUT  -> MESHLET_REDIRECT     (REDIRECT to outbound port)
 import { isIP } from 'node:net';
+import { PORTS, PROXY_UID } from '../contract.ts';
 
 export interface CaptureOptions {
   /** UID the proxy runs as; its own connections are never captured (no loop). */
@@ -28,11 +29,11 @@ export interface CaptureOptions {
 }
 
 export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
-  proxyUid: 1337,
-  proxyGid: 1337,
-  outboundPort: 15001,
-  inboundPort: 15006,
-  adminPort: 15000,
+  proxyUid: PROXY_UID,
+  proxyGid: PROXY_UID,
+  outboundPort: PORTS.outbound,
+  inboundPort: PORTS.inbound,
+  adminPort: PORTS.admin,
   excludeInboundPorts: [],
   excludeOutboundPorts: [],
   includeOutboundPorts: [],

@@ -1,19 +1,14 @@
 // The one injection function: takes a pod template and returns it with the
 // meshlet sidecar, its capture init container, volumes and annotations added
-// (DESIGN.md section 8). Pure: no I/O, input never mutated. `meshlet inject`
+// (docs/kubernetes.md). Pure: no I/O, input never mutated. `meshlet inject`
 // (manifest.ts) and the admission webhook (webhook.ts) both call it.
+import { ENV, MESH_CONFIG_DIR, MESH_CONFIG_FILE, PORTS, PROXY_UID, TLS_DIR } from '../contract.ts';
 import { ANNOTATION, InjectError, parseCidrList, parsePortList, quantityValue } from './annotations.ts';
 import type { Container, EnvVar, PodTemplate, Volume } from './k8s.ts';
-import { APP_PROBERS_ENV, resolveContainerPort, rewriteAppProbes } from './probes.ts';
+import { resolveContainerPort, rewriteAppProbes } from './probes.ts';
 
 export const PROXY_CONTAINER = 'meshlet-proxy';
 export const INIT_CONTAINER = 'meshlet-init';
-export const PROXY_UID = 1337;
-export const OUTBOUND_PORT = 15001;
-export const INBOUND_PORT = 15006;
-export const ADMIN_PORT = 15000;
-export const MESH_CONFIG_DIR = '/etc/meshlet';
-export const TLS_DIR = '/var/run/secrets/meshlet';
 export const INJECTED_LABEL = 'meshlet.dev/injected';
 /**
  * How the proxy container starts node (the Dockerfile's ENTRYPOINT, spelled
@@ -116,30 +111,30 @@ export function injectPod(input: PodTemplate, context: PodContext, options: Inje
   warnOnProxyUid(template, warnings);
 
   const appPort = resolveAppPort(appContainers, annotations, warnings, context.workloadName);
-  const probers = options.rewriteProbes ? rewriteAppProbes(appContainers, ADMIN_PORT, warnings) : {};
+  const probers = options.rewriteProbes ? rewriteAppProbes(appContainers, PORTS.admin, warnings) : {};
 
   const env: EnvVar[] = [
     {
-      name: 'MESHLET_SERVICE',
+      name: ENV.service,
       value: labels['app.kubernetes.io/name'] ?? labels.app ?? context.workloadName,
     },
     // The Deployment (etc.) name, for the *_workload metric labels, as in Istio.
-    { name: 'MESHLET_WORKLOAD', value: context.workloadName },
-    { name: 'MESHLET_VERSION', value: labels.version ?? labels['app.kubernetes.io/version'] ?? 'unknown' },
-    fieldEnv('MESHLET_NAMESPACE', 'metadata.namespace'),
-    fieldEnv('MESHLET_SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+    { name: ENV.workload, value: context.workloadName },
+    { name: ENV.version, value: labels.version ?? labels['app.kubernetes.io/version'] ?? 'unknown' },
+    fieldEnv(ENV.namespace, 'metadata.namespace'),
+    fieldEnv(ENV.serviceAccount, 'spec.serviceAccountName'),
     // Where our volumes are mounted, and the ports meshlet-init redirects to:
     // explicit, so they cannot drift from the image's defaults.
-    { name: 'MESHLET_CONFIG', value: `${MESH_CONFIG_DIR}/mesh.yaml` },
-    { name: 'MESHLET_TLS_DIR', value: TLS_DIR },
-    { name: 'MESHLET_OUTBOUND_PORT', value: String(OUTBOUND_PORT) },
-    { name: 'MESHLET_INBOUND_PORT', value: String(INBOUND_PORT) },
-    { name: 'MESHLET_ADMIN_PORT', value: String(ADMIN_PORT) },
+    { name: ENV.config, value: MESH_CONFIG_FILE },
+    { name: ENV.tlsDir, value: TLS_DIR },
+    { name: ENV.outboundPort, value: String(PORTS.outbound) },
+    { name: ENV.inboundPort, value: String(PORTS.inbound) },
+    { name: ENV.adminPort, value: String(PORTS.admin) },
     // kubelet probes the admin port on the pod IP, so it cannot stay on loopback.
-    { name: 'MESHLET_BIND', value: '0.0.0.0' },
+    { name: ENV.bind, value: '0.0.0.0' },
   ];
-  if (appPort !== undefined) env.push({ name: 'MESHLET_APP_PORT', value: String(appPort) });
-  if (Object.keys(probers).length > 0) env.push({ name: APP_PROBERS_ENV, value: JSON.stringify(probers) });
+  if (appPort !== undefined) env.push({ name: ENV.appPort, value: String(appPort) });
+  if (Object.keys(probers).length > 0) env.push({ name: ENV.appProbers, value: JSON.stringify(probers) });
 
   const proxy = proxyContainer(env, proxyResources(annotations, options.resources), options);
   const init = initContainer(annotations, options);
@@ -179,7 +174,7 @@ export function injectPod(input: PodTemplate, context: PodContext, options: Inje
   }
   if (options.prometheusAnnotations && newAnnotations['prometheus.io/scrape'] === undefined) {
     newAnnotations['prometheus.io/scrape'] = 'true';
-    newAnnotations['prometheus.io/port'] = String(ADMIN_PORT);
+    newAnnotations['prometheus.io/port'] = String(PORTS.admin);
     newAnnotations['prometheus.io/path'] = '/metrics';
   }
   metadata.annotations = newAnnotations;
@@ -268,7 +263,7 @@ function proxyContainer(
   resources: Record<string, unknown>,
   options: InjectOptions,
 ): Container {
-  const adminGet = (path: string) => ({ httpGet: { path, port: ADMIN_PORT, scheme: 'HTTP' } });
+  const adminGet = (path: string) => ({ httpGet: { path, port: PORTS.admin, scheme: 'HTTP' } });
   const mounts = [
     { name: VOLUME_MESH, mountPath: MESH_CONFIG_DIR, readOnly: true },
     { name: VOLUME_CERTS, mountPath: TLS_DIR, readOnly: true },
@@ -281,9 +276,9 @@ function proxyContainer(
     command: [...PROXY_COMMAND],
     args: ['run'],
     ports: [
-      { name: 'meshlet-out', containerPort: OUTBOUND_PORT, protocol: 'TCP' },
-      { name: 'meshlet-in', containerPort: INBOUND_PORT, protocol: 'TCP' },
-      { name: 'meshlet-admin', containerPort: ADMIN_PORT, protocol: 'TCP' },
+      { name: 'meshlet-out', containerPort: PORTS.outbound, protocol: 'TCP' },
+      { name: 'meshlet-in', containerPort: PORTS.inbound, protocol: 'TCP' },
+      { name: 'meshlet-admin', containerPort: PORTS.admin, protocol: 'TCP' },
     ],
     env,
     resources,
@@ -311,11 +306,11 @@ function initContainer(annotations: Record<string, string>, options: InjectOptio
     '--proxy-uid',
     String(PROXY_UID),
     '--outbound-port',
-    String(OUTBOUND_PORT),
+    String(PORTS.outbound),
     '--inbound-port',
-    String(INBOUND_PORT),
+    String(PORTS.inbound),
     '--admin-port',
-    String(ADMIN_PORT),
+    String(PORTS.admin),
   ];
   const optional: Array<[string, string]> = [
     ['--exclude-outbound-ports', parsePortList(annotations, ANNOTATION.excludeOutboundPorts)],
@@ -370,7 +365,7 @@ function volumes(options: InjectOptions): Volume[] {
  */
 export function waitReadyCommand(): string[] {
   const script = [
-    `const port = process.env.MESHLET_ADMIN_PORT ?? '${ADMIN_PORT}';`,
+    `const port = process.env.${ENV.adminPort} ?? '${PORTS.admin}';`,
     'const deadline = Date.now() + 120000;',
     'for (;;) {',
     "  try { if ((await fetch('http://127.0.0.1:' + port + '/ready')).status === 200) process.exit(0); } catch {}",
@@ -392,7 +387,7 @@ function checkNameClashes(template: PodTemplate): void {
     throw new InjectError(`pod already has a volume named '${clash.name}', which meshlet needs`);
 }
 
-// Traffic from UID 1337 bypasses capture: an app running as that UID would
+// Traffic from the proxy's UID bypasses capture: an app running as that UID would
 // silently leave the mesh.
 function warnOnProxyUid(template: PodTemplate, warnings: string[]): void {
   const podUid = template.spec.securityContext?.runAsUser;

@@ -1,0 +1,35 @@
+// The pod contract: what the injector (inject/sidecar.ts), the capture rules
+// (capture/rules.ts) and the sidecar (`meshlet run`) must agree on. The ports
+// the iptables rules redirect to, the UID whose traffic they leave alone, the
+// mount paths, and the names of the environment variables the injector sets
+// for the proxy container. See docs/kubernetes.md and docs/traffic-capture.md.
+
+/** Listener ports. The admin port is never captured (kubelet probes, Prometheus). */
+export const PORTS = Object.freeze({ outbound: 15001, inbound: 15006, admin: 15000 });
+
+/** UID (and GID) the proxy runs as; the capture rules never redirect its own traffic. */
+export const PROXY_UID = 1337;
+
+/** The mesh ConfigMap's mount. */
+export const MESH_CONFIG_DIR = '/etc/meshlet';
+export const MESH_CONFIG_FILE = `${MESH_CONFIG_DIR}/mesh.yaml`;
+
+/** Where the pod's certificate, key and trust bundle are mounted (tls.crt, tls.key, ca.crt). */
+export const TLS_DIR = '/var/run/secrets/meshlet';
+
+/** Environment variables the injector sets and `meshlet run` reads. */
+export const ENV = Object.freeze({
+  service: 'MESHLET_SERVICE',
+  workload: 'MESHLET_WORKLOAD',
+  namespace: 'MESHLET_NAMESPACE',
+  version: 'MESHLET_VERSION',
+  serviceAccount: 'MESHLET_SERVICE_ACCOUNT',
+  config: 'MESHLET_CONFIG',
+  tlsDir: 'MESHLET_TLS_DIR',
+  outboundPort: 'MESHLET_OUTBOUND_PORT',
+  inboundPort: 'MESHLET_INBOUND_PORT',
+  adminPort: 'MESHLET_ADMIN_PORT',
+  bind: 'MESHLET_BIND',
+  appPort: 'MESHLET_APP_PORT',
+  appProbers: 'MESHLET_APP_PROBERS',
+});
