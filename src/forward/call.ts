@@ -1,14 +1,24 @@
 // One downstream request forwarded upstream: a streaming undici dispatch
-// handler with timeout and retries. Bodies flow chunk by chunk with
-// backpressure both ways; nothing is buffered whole.
+// handler. It moves bytes both ways with backpressure (nothing is buffered
+// whole) and keeps the clocks (route deadline, per-try timeout, stream idle
+// timeout); what to do after a failed attempt is decided by retry.ts, where an
+// attempt goes by the plan's Upstream (upstream.ts), and what it writes to is
+// a Downstream (downstream.ts), HTTP/1.1 or HTTP/2. See docs/architecture.md
+// ("Forwarding").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../config/types.ts';
-import { type Flag, ProxyError, type ResponseFlags, upstreamFlag } from '../errors.ts';
+import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../errors.ts';
+import { type Downstream, trailersOf, trailersReach } from './downstream.ts';
 import { copyResponseHeaders } from './headers.ts';
+import { type AttemptOutcome, decideRetry } from './retry.ts';
+import { type Endpoint, singleEndpoint, type Upstream } from './upstream.ts';
 
 export interface CallPlan {
-  readonly dispatcher: Dispatcher;
+  /** The one place to send every attempt; ignored when `upstream` is given. */
+  readonly dispatcher?: Dispatcher;
+  /** Chooses an endpoint per attempt (balancing, retries elsewhere). */
+  readonly upstream?: Upstream;
   readonly method: string;
   readonly path: string;
   readonly headers: string[];
@@ -19,6 +29,12 @@ export interface CallPlan {
   readonly responseHeaders: readonly string[] | null;
   /** From the header pass (copyRequestHeaders): whether the request streams a body. */
   readonly hasBody: boolean;
+  /**
+   * Longest time without a byte either way (request body, response headers or
+   * body) before both sides are ended with SI; 0 or absent = none. Envoy's
+   * stream_idle_timeout; the listeners pass the service's setting.
+   */
+  readonly streamIdleTimeoutMs?: number;
 }
 
 /** Called exactly once when the exchange is over, however it ended. */
@@ -31,68 +47,103 @@ export type CallDone = (
 ) => void;
 
 /** Writes a proxy-generated error reply (the single rescue step for errors with a response). */
-export type ErrorReply = (res: ServerResponse, err: ProxyError) => void;
+export type ErrorReply<R extends Downstream = ServerResponse> = (res: R, err: ProxyError) => void;
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/**
+ * A request body still unread when the exchange ends (an upstream that
+ * answered early) is read and dropped up to this size so the client's
+ * keep-alive connection stays usable; past it the connection is closed.
+ */
+export const MAX_DRAIN_BYTES = 256 * 1024;
 
-export class UpstreamCall implements Dispatcher.DispatchHandler {
-  readonly #res: ServerResponse;
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+export class UpstreamCall<R extends Downstream = ServerResponse> implements Dispatcher.DispatchHandler {
+  readonly #req: IncomingMessage;
+  readonly #res: R;
   readonly #plan: CallPlan;
+  readonly #upstream: Upstream;
   readonly #body: IncomingMessage | null;
   readonly #done: CallDone;
-  readonly #reply: ErrorReply;
+  readonly #reply: ErrorReply<R>;
   #controller: Dispatcher.DispatchController | null = null;
+  #endpoint: Endpoint | null = null;
+  #tried: Set<string> | null = null;
   #attempt = 0;
+  #attemptStarted = 0;
+  #reported = false;
   #status = 0;
+  /** The flag a forwarded response carries (URX: the last retriable status after retries). */
+  #flags: ResponseFlags = '-';
   #bytes = 0;
   #sent = 0;
   #started = false;
   #discard = false;
   #finished = false;
-  #retriedRace = false;
+  #raceRetried = false;
   #timer: NodeJS.Timeout | null = null;
   #deadlinePassed = false;
   #tryTimer: NodeJS.Timeout | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
   #waitingDrain = false;
 
-  constructor(req: IncomingMessage, res: ServerResponse, plan: CallPlan, done: CallDone, reply: ErrorReply) {
+  constructor(req: IncomingMessage, res: R, plan: CallPlan, done: CallDone, reply: ErrorReply<R>) {
+    this.#req = req;
     this.#res = res;
     this.#plan = plan;
     this.#done = done;
     this.#reply = reply;
     this.#body = plan.hasBody ? req : null;
+    this.#upstream = plan.upstream ?? singleEndpoint(plan.dispatcher!);
   }
 
   start(): void {
     // Listeners and timers are shared functions that find the call through the
     // response or their argument: no closures allocated per request.
-    (this.#res as CallResponse)[kCall] = this;
+    (this.#res as unknown as CallResponse)[kCall] = this;
     this.#res.on('close', onClientClose);
     if (this.#plan.timeoutMs > 0) {
       this.#timer = setTimeout(onDeadline, this.#plan.timeoutMs, this);
     }
+    const idle = this.#plan.streamIdleTimeoutMs ?? 0;
+    if (idle > 0) this.#idleTimer = setTimeout(onStreamIdle, idle, this);
     this.#dispatch();
   }
 
   #dispatch(): void {
     this.#attempt++;
     this.#discard = false;
+    this.#reported = false;
+    this.#controller = null;
     const perTry = this.#plan.retry?.perTryTimeoutMs ?? 0;
     // Our own timer: undici's header timers are coarse (about 1 s) below a second.
     if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
     if (perTry > 0) this.#tryTimer = setTimeout(onTryDeadline, perTry, this);
-    this.#plan.dispatcher.dispatch(
-      {
-        method: this.#plan.method,
-        path: this.#plan.path,
-        headers: this.#plan.headers,
-        body: this.#body,
-        // We decide about retries; undici must not replay requests on its own.
-        idempotent: false,
-        blocking: false,
-      },
-      this,
-    );
+    // Whatever a picker or a transport throws (a bad origin, an invalid header
+    // undici refuses) becomes a flagged reply, never an exception on the request path.
+    try {
+      const picked = this.#upstream.pick(this.#attempt, this.#tried ?? NO_KEYS);
+      if (picked instanceof ProxyError) {
+        this.#giveUp(picked);
+        return;
+      }
+      this.#endpoint = picked;
+      this.#attemptStarted = performance.now();
+      picked.transport.dispatch(
+        {
+          method: this.#plan.method,
+          path: this.#plan.path,
+          headers: this.#plan.headers,
+          body: this.#body,
+          // We decide about retries; undici must not replay requests on its own.
+          idempotent: false,
+          blocking: false,
+        },
+        this,
+      );
+    } catch (err) {
+      this.#giveUp(asProxyError(err));
+    }
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -102,6 +153,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onBodySent(chunk: Buffer | string): void {
     this.#sent += chunk.length;
+    this.#idleTimer?.refresh();
   }
 
   onResponseStart(
@@ -109,9 +161,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
+    // Interim responses (102, 103) are the upstream's business, not the caller's.
     if (statusCode < 200 || this.#finished) return;
-    const retry = this.#plan.retry;
-    if (retry?.statuses.has(statusCode) && this.#canRetry(retry.attempts)) {
+    this.#idleTimer?.refresh();
+    this.#report(statusCode);
+    const decision = decideRetry(this.#facts(statusCode));
+    if (decision.retry) {
       // Let the small error body drain so the connection stays pooled, then try again.
       this.#discard = true;
       if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
@@ -120,6 +175,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#clearTimer();
     this.#started = true;
     this.#status = statusCode;
+    this.#flags = decision.flag;
     const out: string[] = [];
     copyResponseHeaders(headers, out);
     const extra = this.#plan.responseHeaders;
@@ -129,6 +185,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#discard || this.#finished) return;
+    this.#idleTimer?.refresh();
     this.#bytes += chunk.length;
     if (!this.#res.write(chunk)) {
       controller.pause();
@@ -139,71 +196,86 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(
+    _controller: Dispatcher.DispatchController,
+    trailers: Record<string, string | string[] | undefined>,
+  ): void {
     if (this.#finished) return;
     if (this.#discard) {
-      this.#dispatch();
+      this.#retryNext();
       return;
     }
+    const out = trailersOf(trailers);
+    if (out !== null && trailersReach(this.#res, this.#req)) this.#res.addTrailers(out);
     this.#res.end();
-    this.#finish(this.#status, this.#attempt > 1 && this.#isRetryStatus() ? 'URX' : '-', null);
+    this.#finish(this.#status, this.#flags, null);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     if (this.#finished) return;
-    const flag: Flag = upstreamFlag(err);
+    const known = classify(err);
+    const flag = known?.flag ?? upstreamFlag(err);
     if (this.#started) {
       // Headers already went out: the only honest signal left is to cut the stream.
-      // No error argument: the socket error would come back as a phantom clientError.
       this.#res.destroy();
-      this.#finish(this.#status, 'UC', null);
+      this.#finish(this.#status, flag === 'SI' ? 'SI' : 'UC', null);
       return;
     }
-    if (this.#shouldRetry(flag)) {
-      this.#dispatch();
+    if (known !== null && known.flag !== 'UT') {
+      // Not the upstream's doing (a request undici refuses, a stopped call): no retry.
+      this.#report('cancelled');
+      this.#giveUp(known);
+      return;
+    }
+    const outcome: AttemptOutcome = flag === 'UF' ? 'connect-failure' : flag === 'UT' ? 'timeout' : 'reset';
+    this.#report(outcome);
+    const decision = decideRetry(this.#facts(outcome));
+    if (decision.retry) {
+      if (decision.race) this.#raceRetried = true;
+      this.#retryNext();
       return;
     }
     const retriesUsed = this.#attempt > 1;
-    const proxyErr =
-      err instanceof ProxyError
+    const what = describe(flag, err);
+    const message = retriesUsed ? `${what} after ${this.#attempt} attempts` : what;
+    this.#giveUp(
+      err instanceof ProxyError && err.flag === decision.flag
         ? err
-        : new ProxyError(
-            retriesUsed && flag !== 'UT' ? 'URX' : flag,
-            retriesUsed ? `${describe(flag, err)} after ${this.#attempt} attempts` : describe(flag, err),
-            { cause: err },
-          );
+        : new ProxyError(decision.flag === '-' ? flag : decision.flag, message, { cause: err }),
+    );
+  }
+
+  #facts(outcome: AttemptOutcome) {
+    return {
+      outcome,
+      attempt: this.#attempt,
+      policy: this.#plan.retry,
+      replayable: this.#body === null || !this.#body.readableDidRead,
+      method: this.#plan.method,
+      raceRetried: this.#raceRetried,
+      deadlinePassed: this.#deadlinePassed,
+    };
+  }
+
+  #retryNext(): void {
+    if (this.#endpoint !== null) (this.#tried ??= new Set()).add(this.#endpoint.key);
+    this.#dispatch();
+  }
+
+  #report(outcome: AttemptOutcome): void {
+    if (this.#reported || this.#endpoint === null || this.#upstream.report === undefined) return;
+    this.#reported = true;
+    this.#upstream.report(this.#endpoint.key, outcome, performance.now() - this.#attemptStarted);
+  }
+
+  /** Ends the exchange with a proxy-generated reply (or a reset, if headers went out). */
+  #giveUp(err: ProxyError): void {
+    if (this.#finished) return;
     this.#clearTimer();
-    this.#reply(this.#res, proxyErr);
-    this.#finish(proxyErr.status, proxyErr.flag, proxyErr);
-  }
-
-  #shouldRetry(flag: Flag): boolean {
-    if (!this.#replayable()) return false;
-    const retry = this.#plan.retry;
-    if (retry !== null && this.#attempt <= retry.attempts) {
-      if (flag === 'UF' && retry.onConnectFailure) return true;
-      if (flag === 'UC' && retry.onReset) return true;
-      if (flag === 'UT' && retry.perTryTimeoutMs > 0 && !this.#deadlinePassed) return true;
-    }
-    // A reused keep-alive connection closed by the upstream just as we wrote:
-    // an idempotent request is safe to send once more on a fresh connection.
-    if (flag === 'UC' && !this.#retriedRace && IDEMPOTENT.has(this.#plan.method)) {
-      this.#retriedRace = true;
-      return true;
-    }
-    return false;
-  }
-
-  #canRetry(attempts: number): boolean {
-    return this.#attempt <= attempts && this.#replayable() && !this.#finished;
-  }
-
-  #isRetryStatus(): boolean {
-    return this.#plan.retry?.statuses.has(this.#status) === true;
-  }
-
-  #replayable(): boolean {
-    return this.#body === null || !this.#body.readableDidRead;
+    if (this.#started) this.#res.destroy();
+    else this.#reply(this.#res, err);
+    this.#finish(this.#started ? this.#status : err.status, err.flag, err);
+    this.#controller?.abort(err);
   }
 
   /** The whole-request deadline (timer callback). */
@@ -211,10 +283,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#timer = null;
     this.#deadlinePassed = true;
     if (this.#started || this.#finished) return;
-    const err = new ProxyError('UT', `no response within ${this.#plan.timeoutMs}ms`);
-    this.#reply(this.#res, err);
-    this.#finish(err.status, 'UT', err);
-    this.#controller?.abort(err);
+    this.#report('timeout');
+    this.#giveUp(new ProxyError('UT', `no response within ${this.#plan.timeoutMs}ms`));
   }
 
   /** The per-try deadline (timer callback). */
@@ -229,23 +299,56 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     );
   }
 
+  /** Nothing moved either way for the stream idle timeout (timer callback). */
+  streamIdle(): void {
+    this.#idleTimer = null;
+    if (this.#finished) return;
+    this.#report('cancelled');
+    // A stalled upload will not finish: the connection closes after the reply.
+    if (this.#body !== null && !this.#body.complete) this.#noKeepAlive();
+    // 408 if the caller has had nothing yet, else the stream is cut (giveUp resets it).
+    this.#giveUp(new ProxyError('SI', `no data in either direction for ${this.#plan.streamIdleTimeoutMs}ms`));
+  }
+
   /** The downstream response closed (listener callback). */
   clientClosed(): void {
     if (this.#finished) return;
     // The caller left before the exchange completed: stop the upstream work too.
-    const err = new ProxyError('LR', 'downstream connection closed');
-    this.#finish(this.#started ? this.#status : 0, 'DC', null);
-    this.#controller?.abort(err);
+    this.#report('cancelled');
+    this.#finish(this.#started ? this.#status : statusOf('DC'), 'DC', null);
+    this.#controller?.abort(new ProxyError('LR', 'downstream connection closed'));
   }
 
   #finish(status: number, flags: ResponseFlags, err: ProxyError | null): void {
     if (this.#finished) return;
     this.#finished = true;
     this.#clearTimer();
+    if (this.#idleTimer !== null) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = null;
+    }
     this.#res.off('close', onClientClose);
     if (this.#waitingDrain) this.#res.off('drain', onClientDrain);
-    (this.#res as CallResponse)[kCall] = undefined;
+    (this.#res as unknown as CallResponse)[kCall] = undefined;
+    if (flags !== 'DC') this.#settleBody();
     this.#done(status, flags, this.#sent, this.#bytes, err);
+  }
+
+  /**
+   * The upstream answered (or we did) before the caller finished sending: on
+   * HTTP/1.1 the unread rest would be parsed as the next request, so it is
+   * read and dropped (bounded), or the connection is closed.
+   */
+  #settleBody(): void {
+    const body = this.#body;
+    if (body === null || body.complete || body.destroyed) return;
+    drainBody(body);
+  }
+
+  /** HTTP/1.1: close the connection once this response is out (HTTP/2 streams need nothing). */
+  #noKeepAlive(): void {
+    const res = this.#res as unknown as { shouldKeepAlive?: boolean };
+    if (res.shouldKeepAlive !== undefined && !this.#res.headersSent) res.shouldKeepAlive = false;
   }
 
   /** The downstream socket drained (listener callback). */
@@ -265,8 +368,28 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 }
 
+/** Reads and drops what is left of a request body, up to MAX_DRAIN_BYTES; past that the connection goes. */
+function drainBody(body: IncomingMessage): void {
+  let left = MAX_DRAIN_BYTES;
+  body.removeAllListeners('data');
+  body.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left < 0) body.socket?.destroy();
+  });
+  body.on('error', () => {});
+  body.resume();
+}
+
 const kCall = Symbol('meshlet.upstreamCall');
-type CallResponse = ServerResponse & { [kCall]?: UpstreamCall | undefined };
+/** What the shared listener and timer functions call back. */
+interface CallEvents {
+  deadline(): void;
+  tryDeadline(): void;
+  streamIdle(): void;
+  clientClosed(): void;
+  clientDrained(): void;
+}
+type CallResponse = { [kCall]?: CallEvents | undefined };
 
 function onClientClose(this: CallResponse): void {
   this[kCall]?.clientClosed();
@@ -274,14 +397,36 @@ function onClientClose(this: CallResponse): void {
 function onClientDrain(this: CallResponse): void {
   this[kCall]?.clientDrained();
 }
-function onDeadline(call: UpstreamCall): void {
+function onDeadline(call: CallEvents): void {
   call.deadline();
 }
-function onTryDeadline(call: UpstreamCall): void {
+function onTryDeadline(call: CallEvents): void {
   call.tryDeadline();
 }
+function onStreamIdle(call: CallEvents): void {
+  call.streamIdle();
+}
 
-function describe(flag: Flag, err: Error): string {
+/**
+ * Errors that say something about the request or the call rather than the
+ * upstream: our own ProxyErrors (timeouts we raised, the caller leaving) and
+ * requests undici refuses to send (a header value it will not write).
+ */
+function classify(err: Error): ProxyError | null {
+  if (err instanceof ProxyError) return err;
+  const code = (err as { code?: string }).code;
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_URL') {
+    return new ProxyError('DPE', `request cannot be forwarded: ${err.message}`, { cause: err });
+  }
+  return null;
+}
+
+function asProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  return classify(err as Error) ?? new ProxyError('UF', `upstream unusable: ${(err as Error).message}`);
+}
+
+function describe(flag: string, err: Error): string {
   const code = (err as { code?: string }).code;
   const what =
     flag === 'UF'
