@@ -86,10 +86,8 @@ export function copyRequestHeaders(
         facts.hasBody = true;
         continue;
       case 'connection':
-        connectionTokens = value
-          .toLowerCase()
-          .split(',')
-          .map((t) => t.trim());
+        // Every Connection line nominates headers, not only the last one.
+        connectionTokens = connectionNames(value, connectionTokens);
         continue;
     }
     if (HOP_BY_HOP.has(name)) continue;
@@ -106,6 +104,9 @@ export function copyResponseHeaders(
   out: string[],
 ): void {
   const connection = headers.connection;
+  let named: string[] | null = null;
+  if (typeof connection === 'string') named = connectionNames(connection, null);
+  else if (connection !== undefined) for (const line of connection) named = connectionNames(line, named);
   for (const name in headers) {
     if (HOP_BY_HOP.has(name)) continue;
     const value = headers[name];
@@ -113,19 +114,23 @@ export function copyResponseHeaders(
     if (typeof value === 'string') out.push(name, value);
     else for (const v of value) out.push(name, v);
   }
-  if (typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close') {
-    removeNamed(
-      out,
-      connection
-        .toLowerCase()
-        .split(',')
-        .map((t) => t.trim()),
-    );
+  if (named !== null) removeNamed(out, named);
+}
+
+/** Adds the header names a Connection value nominates to `into` (null when none so far). */
+function connectionNames(value: string, into: string[] | null): string[] | null {
+  for (const token of value.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'keep-alive' || name === 'close') continue;
+    (into ??= []).push(name);
   }
+  return into;
 }
 
 function removeNamed(out: string[], names: readonly string[]): void {
+  // Host is how the request is routed: a Connection line cannot take it away.
   for (let i = out.length - 2; i >= 0; i -= 2) {
-    if (names.includes(out[i]!.toLowerCase())) out.splice(i, 2);
+    const name = out[i]!.toLowerCase();
+    if (name !== 'host' && names.includes(name)) out.splice(i, 2);
   }
 }
