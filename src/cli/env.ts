@@ -1,15 +1,80 @@
-// The sidecar's settings from environment and flags (DESIGN.md section 1).
-import type { SidecarIdentity } from '../config/types.ts';
+// The sidecar's settings, read once at start-up from `meshlet run`'s flags and
+// the MESHLET_* environment (every one is listed in docs/configuration.md).
+// The names the injector sets come from the pod contract (contract.ts).
+import { ENV, MESH_CONFIG_FILE, PORTS, TLS_DIR } from '../contract.ts';
 import { parseDuration } from '../config/duration.ts';
+import type { SidecarIdentity } from '../config/types.ts';
+import { type AppProber, parseAppProbers } from '../inject/probes.ts';
+import type { Limits } from '../sidecar.ts';
 
 export function identityFromEnv(env: NodeJS.ProcessEnv = process.env): SidecarIdentity {
-  const service = env.MESHLET_SERVICE ?? 'unknown';
+  const service = env[ENV.service] ?? 'unknown';
   return {
     service,
-    workload: env.MESHLET_WORKLOAD ?? service,
-    namespace: env.MESHLET_NAMESPACE ?? 'default',
-    version: env.MESHLET_VERSION ?? 'unknown',
-    serviceAccount: env.MESHLET_SERVICE_ACCOUNT ?? service,
+    workload: env[ENV.workload] ?? service,
+    namespace: env[ENV.namespace] ?? 'default',
+    version: env[ENV.version] ?? 'unknown',
+    serviceAccount: env[ENV.serviceAccount] ?? service,
+  };
+}
+
+/** `meshlet run`'s flags that override settings. */
+export interface RunFlags {
+  readonly config?: string;
+  readonly 'outbound-port'?: string;
+  readonly 'inbound-port'?: string;
+  readonly 'admin-port'?: string;
+  readonly bind?: string;
+}
+
+export interface SidecarSettings {
+  readonly configFile: string;
+  readonly self: SidecarIdentity;
+  readonly ports: { readonly outbound: number; readonly inbound: number; readonly admin: number };
+  /** Address for every listener; undefined: loopback, except inbound on all addresses. */
+  readonly bind: string | undefined;
+  readonly drainMs: number;
+  readonly workers: number;
+  readonly metrics: boolean;
+  readonly istioCompat: boolean;
+  readonly tlsDir: string;
+  readonly appPort: number;
+  readonly accessLog: boolean;
+  readonly limits: Limits;
+  /** Kubelet probes the injector moved to the admin port: admin path → original probe. */
+  readonly appProbers: ReadonlyMap<string, AppProber>;
+}
+
+/** Every setting, flags first, then the environment, then the defaults; throws SettingsError. */
+export function readSettings(flags: RunFlags, env: NodeJS.ProcessEnv): SidecarSettings {
+  let appProbers: ReadonlyMap<string, AppProber>;
+  try {
+    appProbers = parseAppProbers(env[ENV.appProbers]);
+  } catch (err) {
+    throw new SettingsError((err as Error).message);
+  }
+  return {
+    configFile: flags.config ?? env[ENV.config] ?? MESH_CONFIG_FILE,
+    self: identityFromEnv(env),
+    ports: {
+      outbound: portSetting(flags['outbound-port'], env, ENV.outboundPort, PORTS.outbound),
+      inbound: portSetting(flags['inbound-port'], env, ENV.inboundPort, PORTS.inbound),
+      admin: portSetting(flags['admin-port'], env, ENV.adminPort, PORTS.admin),
+    },
+    bind: flags.bind ?? env[ENV.bind],
+    drainMs: durationEnv(env, 'MESHLET_DRAIN_SECONDS', 5000),
+    workers: intEnv(env, 'MESHLET_WORKERS', 1),
+    metrics: flagEnv(env, 'MESHLET_METRICS', true),
+    istioCompat: env.MESHLET_METRICS_COMPAT === 'istio',
+    tlsDir: env[ENV.tlsDir] ?? TLS_DIR,
+    appPort: intEnv(env, ENV.appPort, 8080),
+    accessLog: flagEnv(env, 'MESHLET_ACCESS_LOG', false),
+    limits: {
+      maxHeaderBytes: intEnv(env, 'MESHLET_MAX_HEADER_BYTES', 60 * 1024),
+      headersTimeoutMs: durationEnv(env, 'MESHLET_HEADERS_TIMEOUT', 10_000),
+      keepAliveTimeoutMs: durationEnv(env, 'MESHLET_DOWNSTREAM_IDLE_TIMEOUT', 60_000),
+    },
+    appProbers,
   };
 }
 

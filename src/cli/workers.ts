@@ -5,11 +5,13 @@
 // and no byte passes through the primary.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { appProbeRoute } from '../admin/app-probes.ts';
 import { createAdminServer } from '../admin/server.ts';
 import { ConfigStore } from '../config/store.ts';
 import type { CompiledMesh } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import type { SidecarIdentity } from '../config/types.ts';
+import type { AppProber } from '../inject/probes.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { noopMetrics } from '../telemetry/noop.ts';
 
@@ -27,6 +29,8 @@ export interface PrimaryOptions {
   adminPort: number;
   adminHost: string;
   drainMs: number;
+  /** The pod's app probes, answered on the primary's admin port as on a single sidecar's. */
+  appProbers: ReadonlyMap<string, AppProber>;
   log: Logger;
 }
 
@@ -82,6 +86,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const admin = createAdminServer(view, {
     ready: () => ready.size === opts.workers && [...ready.values()].every(Boolean),
     quit,
+    extra: appProbeRoute(opts.appProbers),
   });
   await new Promise<void>((resolve, reject) => {
     admin.once('error', reject);

@@ -3,6 +3,9 @@
 // trigger for Jobs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -90,8 +93,11 @@ describe('start-up errors', () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'meshlet-admin-'));
+    const config = join(dir, 'mesh.yaml');
+    writeFileSync(config, 'services: {}\n');
     try {
-      const r = spawnSync(process.execPath, [...NODE_FLAGS, MAIN, 'run', '--config', '/dev/null'], {
+      const r = spawnSync(process.execPath, [...NODE_FLAGS, MAIN, 'run', '--config', config], {
         env: {
           ...process.env,
           MESHLET_OUTBOUND_PORT: String(port),
@@ -105,6 +111,7 @@ describe('start-up errors', () => {
       assert.match(r.stderr, /cannot listen: listen EADDRINUSE/);
     } finally {
       taken.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
