@@ -1,65 +1,98 @@
-// One place that knows what each proxy-produced failure looks like on the wire
-// and in metrics. Layers throw or pass a ProxyError; the listeners' rescue step
-// turns it into a response with this table, nothing else sets error statuses.
+// The one error table: every response flag the proxy sets, with its HTTP
+// status, its gRPC status and its description. Layers throw or pass a
+// ProxyError; the rescue step (listener/rescue.ts) writes the reply from this
+// table, and the record step (telemetry/observe.ts) labels metrics, spans and
+// the access log from it. Nothing else decides an error status. See
+// docs/architecture.md ("Errors").
 
-// DC (downstream closed before the response completed) only ever appears in metrics.
-export type Flag = 'NR' | 'UH' | 'UF' | 'UC' | 'UT' | 'URX' | 'RBAC' | 'DPE' | 'LR' | 'DC';
+/** gRPC status names used by the table (the HTTP/2 work answers gRPC callers with them). */
+export type GrpcStatus =
+  | 'CANCELLED'
+  | 'INVALID_ARGUMENT'
+  | 'DEADLINE_EXCEEDED'
+  | 'PERMISSION_DENIED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'UNIMPLEMENTED'
+  | 'INTERNAL'
+  | 'UNAVAILABLE';
+
+export interface FlagSpec {
+  /** HTTP status of the proxy's own reply (or, for DC, the status recorded). */
+  readonly status: number;
+  /** gRPC status a gRPC caller gets for it. */
+  readonly grpc: GrpcStatus;
+  /** The `error` field of the JSON body, and the description in docs. */
+  readonly title: string;
+  /** `reply`: the proxy answers itself; `marks`: a served response is labelled; `record`: metrics and logs only. */
+  readonly kind: 'reply' | 'marks' | 'record';
+}
+
+export const FLAGS = {
+  NR: { status: 404, grpc: 'UNIMPLEMENTED', title: 'no route', kind: 'reply' },
+  UH: { status: 503, grpc: 'UNAVAILABLE', title: 'no healthy upstream', kind: 'reply' },
+  UF: { status: 503, grpc: 'UNAVAILABLE', title: 'upstream connect failure', kind: 'reply' },
+  UC: { status: 503, grpc: 'UNAVAILABLE', title: 'upstream connection reset', kind: 'reply' },
+  UT: { status: 504, grpc: 'DEADLINE_EXCEEDED', title: 'upstream timeout', kind: 'reply' },
+  URX: { status: 503, grpc: 'UNAVAILABLE', title: 'retries exhausted', kind: 'reply' },
+  UO: { status: 503, grpc: 'UNAVAILABLE', title: 'upstream overflow (circuit breaker)', kind: 'reply' },
+  RL: { status: 429, grpc: 'RESOURCE_EXHAUSTED', title: 'rate limited', kind: 'reply' },
+  // FI answers with the status the route's fault configures; 503 when none is given.
+  FI: { status: 503, grpc: 'UNAVAILABLE', title: 'fault-injected abort', kind: 'reply' },
+  DI: { status: 200, grpc: 'UNAVAILABLE', title: 'fault-injected delay', kind: 'marks' },
+  RBAC: { status: 403, grpc: 'PERMISSION_DENIED', title: 'denied by allow rules', kind: 'reply' },
+  DPE: { status: 400, grpc: 'INTERNAL', title: 'malformed request', kind: 'reply' },
+  LR: { status: 503, grpc: 'UNAVAILABLE', title: 'local reset', kind: 'reply' },
+  DC: { status: 499, grpc: 'CANCELLED', title: 'downstream connection closed', kind: 'record' },
+  SI: { status: 408, grpc: 'DEADLINE_EXCEEDED', title: 'stream idle timeout', kind: 'reply' },
+} as const satisfies Record<string, FlagSpec>;
+
+export type Flag = keyof typeof FLAGS;
 
 /** Value of the `response_flags` metric label: a flag, or `-` when the request had none. */
 export type ResponseFlags = Flag | '-';
 
-const STATUS: Record<Flag, number> = {
-  NR: 502,
-  UH: 503,
-  UF: 503,
-  UC: 503,
-  UT: 504,
-  URX: 503,
-  RBAC: 403,
-  DPE: 400,
-  LR: 503,
-  DC: 499,
-};
-
-const TITLE: Record<Flag, string> = {
-  NR: 'no route',
-  UH: 'no healthy upstream',
-  UF: 'upstream connect failure',
-  UC: 'upstream connection reset',
-  UT: 'upstream timeout',
-  URX: 'retries exhausted',
-  RBAC: 'denied by allow rules',
-  DPE: 'malformed request',
-  LR: 'local reset',
-  DC: 'downstream connection closed',
-};
-
 export class ProxyError extends Error {
   readonly flag: Flag;
-  /** HTTP status to answer with; DPE varies (400, 408, 431), the rest are fixed. */
+  /** HTTP status to answer with: the table's, unless a documented variant applies (DPE 408/431, FI configured). */
   readonly status: number;
 
   constructor(flag: Flag, message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProxyError';
     this.flag = flag;
-    this.status = options?.status ?? STATUS[flag];
+    this.status = options?.status ?? FLAGS[flag].status;
   }
 
-  /** The small JSON body of DESIGN.md section 3. */
+  /** The small JSON body every proxy-generated reply carries (docs/architecture.md, "Errors"). */
   body(): string {
-    return JSON.stringify({ error: TITLE[this.flag], flag: this.flag, message: this.message });
+    return JSON.stringify({ error: FLAGS[this.flag].title, flag: this.flag, message: this.message });
   }
 }
 
+/** NR for a host outside the registry under registryOnly: 502, as Istio's BlackHoleCluster answers. */
+export const NR_OUTSIDE_REGISTRY_STATUS = 502;
+
 export function statusOf(flag: Flag): number {
-  return STATUS[flag];
+  return FLAGS[flag].status;
+}
+
+export function grpcStatusOf(flag: Flag): GrpcStatus {
+  return FLAGS[flag].grpc;
+}
+
+/**
+ * The status a request is recorded with: the response's own, except that a
+ * caller who went away (DC) is always recorded as the table's 499, whatever
+ * had been sent before it left.
+ */
+export function recordedStatus(status: number, flags: ResponseFlags): number {
+  return flags === 'DC' ? FLAGS.DC.status : status;
 }
 
 /**
  * Classifies an error raised while talking to an upstream (undici or a socket)
- * into a flag. `connected` tells whether the failure came after the connection
- * was established, which separates UF (could not connect) from UC (reset).
+ * into a flag: UF when the connection could not be made, UT for undici's own
+ * timeouts, UC for a failure on an established connection.
  */
 export function upstreamFlag(err: unknown): Flag {
   if (err instanceof ProxyError) return err.flag;

@@ -1,41 +1,34 @@
-// Inbound: traffic to this pod. The stack: learn the caller (verified peer
-// certificate only) → strip identity headers from the network → allow rules
-// (before any byte reaches the app) → forward to 127.0.0.1:<app port> →
-// record metrics and the SERVER span. Errors go to the one rescue step.
+// Inbound: traffic to this pod. Each request goes through the same named
+// steps, top to bottom:
+//   authorize (authz/enforce.ts)     verified caller → allow rules → Permit (principal for labels), before any byte reaches the app
+//   observe   (telemetry/observe.ts) SERVER span, metric record, access log: one finish for every outcome
+//   resolve   (route/resolve.ts)     the request target, and the app port the caller dialled
+//   headers   (forward/headers.ts)   identity headers from the network out, our XFCC in
+//   forward   (forward/call.ts)      to 127.0.0.1:<app port>
+//   rescue    (listener/rescue.ts)   every error reply, from the error table
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { AllowDecision } from '../authz/types.ts';
-import type { CompiledAllow } from '../authz/types.ts';
-import { ProxyError, type ResponseFlags } from '../errors.ts';
+import { authorize, type InboundSecurity, type Permit } from '../authz/enforce.ts';
+import type { MtlsMode } from '../config/types.ts';
+import { ProxyError } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
-import { createUpgradeProxy } from '../forward/upgrade.ts';
 import { copyRequestHeaders, IDENTITY_HEADERS } from '../forward/headers.ts';
 import { pathOf } from '../route/match.ts';
+import { type InboundTarget, resolveInbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
-import type { RequestRecorder, StaticRequestLabels } from '../telemetry/types.ts';
-import { createServer } from 'node:net';
-import type { MtlsMode } from '../config/types.ts';
+import { inboundLabels, RecorderCache } from '../telemetry/labels.ts';
+import { observe, recordRefused } from '../telemetry/observe.ts';
+import type { RequestRecorder } from '../telemetry/types.ts';
 import { type InboundTls, isTlsClientHello, readFirstByte } from '../tls/inbound.ts';
+import { workloadSpiffeId } from '../tls/spiffe.ts';
 import { capturedDstOf, type Listener, recordOriginalDst, routeConnection } from './accept.ts';
 import { createHttpServer } from './http.ts';
-import { replyError, writeRawError } from './rescue.ts';
+import { replyError } from './rescue.ts';
+import { createUpgradeStep } from './upgrade.ts';
 
-export interface InboundSecurity {
-  /** SPIFFE id of a verified peer certificate on this connection, else null (plaintext or unverified). */
-  peerIdentity(socket: Socket): string | null;
-  /** Pure allow decision over the compiled rules of this pod's service. */
-  allowDecision(
-    allow: CompiledAllow | null,
-    principal: string | null,
-    method: string,
-    path: string,
-  ): AllowDecision;
-}
-
-/** Most distinct callers whose labels are kept; beyond it they count as `unknown` (bounded cardinality). */
-const MAX_SOURCES = 512;
+export type { InboundSecurity } from '../authz/enforce.ts';
 
 export function createInboundListener(
   sidecar: Sidecar,
@@ -43,192 +36,145 @@ export function createInboundListener(
   tls: InboundTls | null,
 ): Listener {
   const { self } = sidecar;
-  const appOrigin = `http://127.0.0.1:${sidecar.appPort}`;
-  const recorders = new Map<string, RequestRecorder>();
-
-  const recorderFor = (
-    source: string | undefined,
-    principal: string | null,
-    mtls: boolean,
-  ): RequestRecorder => {
-    const key = `${source ?? ''}|${principal ?? ''}|${mtls ? 1 : 0}`;
-    let r = recorders.get(key);
-    if (r !== undefined) return r;
-    const mesh = sidecar.config.current;
-    const [workload, namespace, version] =
-      recorders.size < MAX_SOURCES ? parseSource(source) : UNKNOWN_SOURCE;
-    const service = mesh.services.get(self.service);
-    const labels: StaticRequestLabels = {
-      reporter: 'destination',
-      source_workload: workload,
-      source_workload_namespace:
-        principal === null ? namespace : (principalNamespace(principal) ?? namespace),
-      source_version: version,
-      source_principal: principal ?? 'unknown',
-      destination_workload: self.workload,
-      destination_workload_namespace: self.namespace,
-      destination_service: service?.fqdn ?? `${self.service}.${self.namespace}.svc.cluster.local`,
-      destination_service_name: self.service,
-      destination_version: self.version,
-      request_protocol: 'http',
-      connection_security_policy: mtls ? 'mutual_tls' : 'none',
-    };
-    r = sidecar.metrics.recorder(labels);
-    if (recorders.size < MAX_SOURCES) recorders.set(key, r);
-    return r;
-  };
-  // Cached labels name the config's fqdn; rebuild them when the config changes.
+  const enforce = { security, metrics: sidecar.metrics, log: sidecar.log };
+  const labels = (source: string | undefined, principal: string | null, mtls: boolean) =>
+    inboundLabels(self, sidecar.config.current, source, principal, mtls);
+  // Callers beyond the bound count as `unknown` (their x-meshlet-source is their own claim).
+  const recorders = new RecorderCache(sidecar.metrics, () => labels(undefined, null, false));
   sidecar.config.on('change', () => recorders.clear());
-  const rejectedRecorder = (): RequestRecorder => recorderFor(undefined, null, false);
-
-  const wsProxy = createUpgradeProxy();
+  const recorderFor = (source: string | undefined, permit: Permit): RequestRecorder =>
+    recorders.get(`${source ?? ''}|${permit.principal ?? ''}|${permit.mtls ? 1 : 0}`, () =>
+      labels(source, permit.principal, permit.mtls),
+    );
+  // Who we are, for the XFCC `By=` field.
+  const selfPrincipal = (): string =>
+    workloadSpiffeId(sidecar.config.current.trustDomain, self.namespace, self.serviceAccount);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const mesh = sidecar.config.current;
-    sidecar.inFlight++;
-    if (sidecar.draining) res.shouldKeepAlive = false;
     const method = req.method!;
     const socket = req.socket;
-    const principal = security.peerIdentity(socket);
-    const mtls = principal !== null;
+    const path = pathOf(req.url ?? '/');
     const headers: string[] = [];
     const facts = copyRequestHeaders(req.rawHeaders, headers, true);
-    const recorder = recorderFor(facts.source, principal, mtls);
     const requestId = facts.requestId ?? randomUUID();
-    const path = pathOf(req.url ?? '/');
-    const span = !sidecar.tracing.enabled
-      ? null
-      : sidecar.tracing.start('server', `${method} ${self.service}`, req.headers, {
+    const permit = authorize(
+      enforce,
+      sidecar.config.current.services.get(self.service),
+      socket,
+      method,
+      path,
+    );
+    const obs = observe(
+      sidecar,
+      {
+        direction: 'inbound',
+        method,
+        recorder: recorderFor(facts.source, permit),
+        spanName: `${method} ${self.service}`,
+        spanHeaders: req.headers,
+        spanAttributes: () => ({
           'http.request.method': method,
           'url.path': path,
           'server.address': self.service,
           'network.peer.address': socket.remoteAddress ?? '',
           'meshlet.request_id': requestId,
           'meshlet.version': self.version,
-        });
-
-    const finish = (
-      status: number,
-      flags: ResponseFlags,
-      requestBytes: number,
-      responseBytes: number,
-    ): void => {
-      sidecar.inFlight--;
-      span?.end(status, flags);
-      const seconds = (performance.now() - started) / 1000;
-      recorder.record(method, status, flags, seconds, requestBytes, responseBytes, span?.traceId);
-      if (sidecar.accessLog) {
-        sidecar.log.info(
-          { dir: 'inbound', method, path, status, flags, principal, ms: seconds * 1000 },
-          'access',
-        );
-      }
-    };
-
-    const service = mesh.services.get(self.service);
-    const allow = service?.allow ?? null;
-    if (allow !== null) {
-      const decision = security.allowDecision(allow, principal, method, path);
-      if (!decision.allowed || decision.audited) {
-        sidecar.metrics.authzDenied(
-          principal ?? 'unknown',
-          service!.fqdn,
-          decision.audited ? 'audit' : 'enforce',
-        );
-        sidecar.log.warn(
-          { principal, method, path, mode: decision.audited ? 'audit' : 'enforce', reason: decision.reason },
-          decision.audited ? 'allow rules would deny (audit mode)' : 'denied by allow rules',
-        );
-      }
-      if (!decision.allowed) {
-        const err = new ProxyError(
-          'RBAC',
-          `caller ${principal ?? '(unauthenticated)'} is not allowed to ${method} ${path}`,
-        );
-        replyError(res, err);
-        finish(err.status, err.flag, 0, 0);
-        return;
-      }
+        }),
+        logFields: { path, principal: permit.principal },
+      },
+      started,
+    );
+    let target: InboundTarget;
+    try {
+      if (permit.denied !== null) throw permit.denied;
+      target = resolveInbound(req, sidecar.appPort, socket.localPort, capturedDstOf(socket));
+    } catch (err) {
+      const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
+      replyError(res, proxyErr);
+      obs.finish(proxyErr.status, proxyErr.flag);
+      return;
     }
-
     headers.push(
       'x-forwarded-for',
       facts.forwardedFor === undefined
         ? (socket.remoteAddress ?? '')
         : `${facts.forwardedFor}, ${socket.remoteAddress ?? ''}`,
       'x-forwarded-proto',
-      facts.forwardedProto ?? (mtls ? 'https' : 'http'),
+      facts.forwardedProto ?? (permit.mtls ? 'https' : 'http'),
       'x-request-id',
       requestId,
     );
-    if (principal !== null) {
-      headers.push('x-forwarded-client-cert', `By=${selfPrincipal(sidecar)};URI=${principal}`);
-    }
-    span?.inject(headers);
-    // Captured: the container port the caller dialled (multi-port pods); else the app port.
-    const dst = capturedDstOf(socket);
-    const origin =
-      dst === undefined || dst.port === sidecar.appPort || dst.port === socket.localPort
-        ? appOrigin
-        : `http://127.0.0.1:${dst.port}`;
+    if (permit.principal !== null)
+      headers.push('x-forwarded-client-cert', `By=${selfPrincipal()};URI=${permit.principal}`);
+    obs.span?.inject(headers);
     new UpstreamCall(
       req,
       res,
       {
-        dispatcher: sidecar.pools.get(origin, null),
+        dispatcher: sidecar.pools.get(target.origin, null),
         method,
-        path: req.url ?? '/',
+        path: target.path,
         headers,
         timeoutMs: 0,
         retry: null,
         responseHeaders: null,
         hasBody: facts.hasBody,
       },
-      finish,
+      obs.finish,
       replyError,
     ).start();
   };
 
+  const upgrade = createUpgradeStep(sidecar);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const service = sidecar.config.current.services.get(self.service);
-    const principal = security.peerIdentity(req.socket);
-    const allow = service?.allow ?? null;
     const method = req.method!;
     const path = pathOf(req.url ?? '/');
-    if (allow !== null) {
-      const decision = security.allowDecision(allow, principal, method, path);
-      if (!decision.allowed || decision.audited) {
-        const mode = decision.audited ? 'audit' : 'enforce';
-        sidecar.metrics.authzDenied(principal ?? 'unknown', service!.fqdn, mode);
-        sidecar.log.warn(
-          { principal, method, path, mode, reason: decision.reason, upgrade: true },
-          decision.audited ? 'allow rules would deny (audit mode)' : 'denied by allow rules',
-        );
-      }
-      if (!decision.allowed) {
-        const err = new ProxyError('RBAC', 'denied by allow rules');
-        recorderFor(
-          req.headers['x-meshlet-source'] as string | undefined,
-          principal,
-          principal !== null,
-        ).record(method, err.status, err.flag, 0, 0, 0, undefined);
-        writeRawError(socket as Socket, err);
-        return;
-      }
+    const source = req.headers['x-meshlet-source'];
+    const permit = authorize(
+      enforce,
+      sidecar.config.current.services.get(self.service),
+      req.socket,
+      method,
+      path,
+      true,
+    );
+    const obs = upgrade.observe(
+      req,
+      'inbound',
+      recorderFor(typeof source === 'string' ? source : undefined, permit),
+      `${method} ${self.service}`,
+    );
+    let target: InboundTarget;
+    try {
+      if (permit.denied !== null) throw permit.denied;
+      target = resolveInbound(req, sidecar.appPort, req.socket.localPort, capturedDstOf(req.socket));
+    } catch (err) {
+      upgrade.refuse(
+        socket,
+        obs,
+        err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message),
+      );
+      return;
     }
     // Identity headers from the network never reach the app; ours says who the verified peer is.
     for (const name of IDENTITY_HEADERS) delete req.headers[name];
-    if (principal !== null) {
-      req.headers['x-forwarded-client-cert'] = `By=${selfPrincipal(sidecar)};URI=${principal}`;
-    }
-    wsProxy.ws(req, socket, head, { target: appOrigin });
+    if (permit.principal !== null)
+      req.headers['x-forwarded-client-cert'] = `By=${selfPrincipal()};URI=${permit.principal}`;
+    req.url = target.path;
+    upgrade.forward(req, socket, head, obs, target.origin, null);
   };
 
   const http = createHttpServer(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
-    rejected: (err) => rejectedRecorder().record('other', err.status, err.flag, 0, 0, 0, undefined),
+    rejected: (err) =>
+      recordRefused(
+        recorders.get('||0', () => labels(undefined, null, false)),
+        'other',
+        err.status,
+        err.flag,
+      ),
   });
 
   // The pod's own mode (a per-service override wins), read per connection so an edit applies to new ones.
@@ -249,25 +195,4 @@ export function createInboundListener(
     });
   });
   return { server, http };
-}
-
-const UNKNOWN_SOURCE = ['unknown', 'unknown', 'unknown'] as const;
-const NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/;
-
-/** `workload;namespace;version` from the caller's sidecar; anything malformed is `unknown`. */
-function parseSource(value: string | undefined): readonly [string, string, string] {
-  if (value === undefined) return UNKNOWN_SOURCE;
-  const parts = value.split(';');
-  if (parts.length !== 3 || !parts.every((p) => NAME.test(p))) return UNKNOWN_SOURCE;
-  return [parts[0]!, parts[1]!, parts[2]!];
-}
-
-function principalNamespace(principal: string): string | null {
-  const m = /\/ns\/([^/]+)\/sa\//.exec(principal);
-  return m === null ? null : m[1]!;
-}
-
-function selfPrincipal(sidecar: Sidecar): string {
-  const mesh = sidecar.config.current;
-  return `spiffe://${mesh.trustDomain}/ns/${sidecar.self.namespace}/sa/${sidecar.self.serviceAccount}`;
 }

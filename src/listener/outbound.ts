@@ -1,166 +1,100 @@
-// Outbound: requests from the local app to other services. The stack, top to
-// bottom: resolve the target service from the Host (or absolute URI) → pick a
-// route → pick a version → set forwarding headers → forward with timeout and
-// retries → record metrics and the CLIENT span. Errors at any step go to the
-// one rescue step (replyError) with their flag.
+// Outbound: requests from the local app to other services. Each request goes
+// through the same named steps, top to bottom:
+//   resolve   (route/resolve.ts)     authority → service → route → version, or NR/DPE
+//   observe   (telemetry/observe.ts) span, metric record, access log: one finish for every outcome
+//   headers   (forward/headers.ts)   hop-by-hop out, forwarding and peer-metadata headers in
+//   forward   (forward/call.ts)      pooled upstream call with timeout and retries
+//   rescue    (listener/rescue.ts)   every error reply, from the error table
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CompiledMesh, CompiledRoute, CompiledService, VersionTarget } from '../config/types.ts';
-import { ProxyError, type ResponseFlags } from '../errors.ts';
+import { ProxyError } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
-import { createUpgradeProxy } from '../forward/upgrade.ts';
 import { copyRequestHeaders } from '../forward/headers.ts';
-import { matchRoute, pathOf } from '../route/match.ts';
-import { pickVersion, stickyKeyOf } from '../route/pick.ts';
+import { pathOf } from '../route/match.ts';
+import { type OutboundTarget, resolveOutbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
-import type { RequestRecorder, SpanHandle, StaticRequestLabels } from '../telemetry/types.ts';
+import { RecorderCache, outboundLabels, type Unregistered } from '../telemetry/labels.ts';
+import { observe, recordRefused } from '../telemetry/observe.ts';
+import type { RequestRecorder } from '../telemetry/types.ts';
 import { acceptCaptured, capturedDstOf, type Listener } from './accept.ts';
+import { createConnectHandler } from './connect.ts';
 import { createHttpServer } from './http.ts';
-import { replyError, writeRawError } from './rescue.ts';
-
-/** Where one outbound request goes, decided before any byte is sent upstream. */
-export interface OutboundTarget {
-  readonly service: CompiledService | null;
-  readonly route: CompiledRoute | null;
-  readonly version: VersionTarget | null;
-  readonly origin: string;
-  readonly path: string;
-  /** SPIFFE id to require of the upstream when originating mTLS, else null. */
-  readonly peerId: string | null;
-}
-
-/** Resolves host, route and version for a request; throws ProxyError (NR, DPE). */
-export function resolveOutbound(
-  mesh: CompiledMesh,
-  req: IncomingMessage,
-  host: string | undefined,
-  random: () => number,
-  dst?: { address: string; port: number; family: number },
-): OutboundTarget {
-  let authority = host;
-  let target = req.url ?? '/';
-  if (target.charCodeAt(0) !== 47 /* '/' */) {
-    // absolute-form (HTTP_PROXY style): http://authority/path
-    const m = /^http:\/\/([^/?#]+)([^#]*)/i.exec(target);
-    if (m === null) throw new ProxyError('DPE', `unsupported request target '${target.slice(0, 100)}'`);
-    authority = m[1];
-    target = m[2] === '' ? '/' : m[2]!;
-  }
-  if (authority === undefined || authority === '') throw new ProxyError('DPE', 'request has no Host header');
-  const key = authority.toLowerCase();
-  const service = mesh.hosts.get(key);
-  if (service === undefined) {
-    if (mesh.outboundTrafficPolicy === 'registryOnly') {
-      throw new ProxyError(
-        'NR',
-        `host '${authority.slice(0, 200)}' is not in the mesh registry (outboundTrafficPolicy: registryOnly)`,
-      );
-    }
-    return {
-      service: null,
-      route: null,
-      version: null,
-      // Captured: where the app was connecting (the Host may name anything); HTTP_PROXY: the Host.
-      origin:
-        dst === undefined
-          ? `http://${authority}`
-          : `http://${dst.family === 6 ? `[${dst.address}]` : dst.address}:${dst.port}`,
-      path: target,
-      peerId: null,
-    };
-  }
-  const path = pathOf(target);
-  const route = matchRoute(service, req.method!, path, req);
-  if (route === null)
-    throw new ProxyError('NR', `no route of service '${service.name}' matches ${req.method} ${path}`);
-  const version = pickVersion(
-    route,
-    random,
-    route.sticky === null ? undefined : stickyKeyOf(route, req.headers),
-  );
-  // Never a silent plaintext downgrade: without certificates the connector fails (UF).
-  const peerId = service.mtls !== 'disable' ? service.spiffeId : null;
-  return { service, route, version, origin: version.origin, path: target, peerId };
-}
+import { replyError } from './rescue.ts';
+import { createUpgradeStep } from './upgrade.ts';
 
 export function createOutboundListener(sidecar: Sidecar): Listener {
   const { self } = sidecar;
   // Peer metadata for the destination's metric labels (never used as identity).
   const sourceHeader = `${self.workload};${self.namespace};${self.version}`;
-  const recorders = new WeakMap<VersionTarget, RequestRecorder>();
-  const labelsFor = (
-    service: CompiledService | null,
-    version: VersionTarget | null,
-    unregistered = 'PassthroughCluster',
-  ): StaticRequestLabels => ({
-    reporter: 'source',
-    source_workload: self.workload,
-    source_workload_namespace: self.namespace,
-    source_version: self.version,
-    source_principal: `spiffe://${sidecar.config.current.trustDomain}/ns/${self.namespace}/sa/${self.serviceAccount}`,
-    destination_workload: service?.name ?? 'unknown',
-    destination_workload_namespace: service?.namespace ?? 'unknown',
-    // Hosts outside the registry never become label values (unbounded cardinality).
-    destination_service: service?.fqdn ?? unregistered,
-    destination_service_name: service?.name ?? unregistered,
-    destination_version: version?.name ?? 'unknown',
-    request_protocol: 'http',
-    connection_security_policy: 'unknown',
-  });
-  const unknownRecorder = sidecar.metrics.recorder(labelsFor(null, null));
-  const blackHoleRecorder = sidecar.metrics.recorder(labelsFor(null, null, 'BlackHoleCluster'));
-  const recorderFor = (t: OutboundTarget): RequestRecorder => {
-    if (t.version === null) return unknownRecorder;
-    let r = recorders.get(t.version);
-    if (r === undefined) {
-      r = sidecar.metrics.recorder(labelsFor(t.service, t.version));
-      recorders.set(t.version, r);
-    }
-    return r;
-  };
-  const wsProxy = createUpgradeProxy();
+  const labels = (t: OutboundTarget | null, unregistered?: Unregistered) =>
+    outboundLabels(
+      self,
+      sidecar.config.current.trustDomain,
+      t?.service ?? null,
+      t?.version ?? null,
+      unregistered,
+    );
+  const recorders = new RecorderCache(sidecar.metrics, () => labels(null));
+  sidecar.config.on('change', () => recorders.clear());
+  const recorderFor = (t: OutboundTarget): RequestRecorder =>
+    t.version === null
+      ? recorders.get('', () => labels(null))
+      : recorders.get(`${t.service!.name}/${t.version.name}`, () => labels(t));
+  // A refusal has no target: an NR for an unlisted host counts under BlackHoleCluster, the rest as unknown.
+  const refusedRecorder = (err: ProxyError): RequestRecorder =>
+    err.flag === 'NR'
+      ? recorders.get('!NR', () => labels(null, 'BlackHoleCluster'))
+      : recorders.get('', () => labels(null));
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const mesh = sidecar.config.current;
-    sidecar.inFlight++;
-    if (sidecar.draining) res.shouldKeepAlive = false;
     const method = req.method!;
     const headers: string[] = [];
     const facts = copyRequestHeaders(req.rawHeaders, headers, false);
-    let target: OutboundTarget;
-    let span: SpanHandle | null = null;
     const requestId = facts.requestId ?? randomUUID();
+    let target: OutboundTarget | null = null;
+    let error: ProxyError | null = null;
     try {
-      // Apps never see x-meshlet-source (inbound strips it): arriving here it came from a meshlet outbound, i.e. a loop.
-      if (facts.source !== undefined)
-        throw new ProxyError('NR', 'request loop: it already passed through a meshlet outbound listener');
-      target = resolveOutbound(mesh, req, facts.host, sidecar.random, capturedDstOf(req.socket));
+      target = resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket));
     } catch (err) {
-      const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
-      replyError(res, proxyErr);
-      const recorder = proxyErr.flag === 'NR' ? blackHoleRecorder : unknownRecorder;
-      // A refused call still shows in the caller's trace, with its flag.
-      const errSpan = !sidecar.tracing.enabled
-        ? null
-        : sidecar.tracing.start(
-            'client',
-            `${method} ${proxyErr.flag === 'NR' ? 'BlackHoleCluster' : 'unknown'}`,
-            req.headers,
-            {
-              'http.request.method': method,
-              'meshlet.route': 'none',
-              'meshlet.version': 'unknown',
-              'meshlet.request_id': requestId,
-            },
-          );
-      errSpan?.end(proxyErr.status, proxyErr.flag);
-      finish(recorder, method, proxyErr.status, proxyErr.flag, started, 0, 0, errSpan?.traceId || undefined);
+      error = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
+    }
+    // One observation for every outcome: a refused call still shows in the caller's trace, with its flag.
+    const obs = observe(
+      sidecar,
+      {
+        direction: 'outbound',
+        method,
+        recorder: target === null ? refusedRecorder(error!) : recorderFor(target),
+        spanName: `${method} ${target === null ? (error!.flag === 'NR' ? 'BlackHoleCluster' : 'unknown') : (target.service?.name ?? 'passthrough')}`,
+        spanHeaders: req.headers,
+        spanAttributes: () => ({
+          'http.request.method': method,
+          ...(target === null
+            ? {}
+            : {
+                'url.path': pathOf(target.path),
+                'server.address': target.service?.fqdn ?? target.authority,
+              }),
+          'meshlet.route': target === null ? 'none' : (target.route?.name ?? 'passthrough'),
+          'meshlet.version': target?.version?.name ?? 'unknown',
+          'meshlet.request_id': requestId,
+        }),
+        logFields:
+          target === null
+            ? undefined
+            : { authority: target.authority, route: target.route?.name, version: target.version?.name },
+      },
+      started,
+    );
+    if (target === null) {
+      replyError(res, error!);
+      obs.finish(error!.status, error!.flag);
       return;
     }
-    const recorder = recorderFor(target);
+    // RFC 9112 §3.2.2: an absolute-form target's authority replaces the Host header.
+    if (target.absoluteForm) setHost(headers, target.authority);
     headers.push(
       'x-forwarded-for',
       facts.forwardedFor === undefined
@@ -173,23 +107,8 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       'x-meshlet-source',
       sourceHeader,
     );
-    if (sidecar.tracing.enabled) {
-      span = sidecar.tracing.start(
-        'client',
-        `${method} ${target.service?.name ?? 'passthrough'}`,
-        req.headers,
-        {
-          'http.request.method': method,
-          'url.path': pathOf(target.path),
-          'server.address': target.service?.fqdn ?? facts.host ?? '',
-          'meshlet.route': target.route?.name ?? 'passthrough',
-          'meshlet.version': target.version?.name ?? 'unknown',
-          'meshlet.request_id': requestId,
-        },
-      );
-      span?.inject(headers);
-    }
-    const call = new UpstreamCall(
+    obs.span?.inject(headers);
+    new UpstreamCall(
       req,
       res,
       {
@@ -202,62 +121,55 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         responseHeaders: target.version?.responseHeader ?? null,
         hasBody: facts.hasBody,
       },
-      (status, flags, requestBytes, responseBytes) => {
-        span?.end(status, flags);
-        finish(recorder, method, status, flags, started, requestBytes, responseBytes, span?.traceId);
-      },
+      obs.finish,
       replyError,
-    );
-    call.start();
+    ).start();
   };
 
-  const finish = (
-    recorder: RequestRecorder,
-    method: string,
-    status: number,
-    flags: ResponseFlags,
-    started: number,
-    requestBytes: number,
-    responseBytes: number,
-    traceId: string | undefined,
-  ): void => {
-    sidecar.inFlight--;
-    const seconds = (performance.now() - started) / 1000;
-    recorder.record(method, status, flags, seconds, requestBytes, responseBytes, traceId);
-    if (sidecar.accessLog)
-      sidecar.log.info({ dir: 'outbound', method, status, flags, ms: seconds * 1000 }, 'access');
-  };
-
+  const upgrade = createUpgradeStep(sidecar);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const host = req.headers.host;
     let target: OutboundTarget;
     try {
-      target = resolveOutbound(sidecar.config.current, req, host, sidecar.random, capturedDstOf(req.socket));
+      target = resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket));
     } catch (err) {
-      writeRawError(socket as Socket, err as ProxyError);
+      const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
+      upgrade.refuse(
+        socket,
+        upgrade.observe(req, 'outbound', refusedRecorder(proxyErr), `${req.method} upgrade`),
+        proxyErr,
+      );
       return;
     }
+    const obs = upgrade.observe(
+      req,
+      'outbound',
+      recorderFor(target),
+      `${req.method} ${target.service?.name ?? 'passthrough'}`,
+    );
     req.url = target.path;
-    if (target.peerId === null) {
-      wsProxy.ws(req, socket, head, { target: target.origin });
-      return;
-    }
-    // A mesh service: the upgrade goes over mTLS too, never a plaintext downgrade.
-    let ssl: import('node:tls').ConnectionOptions;
-    try {
-      ssl = sidecar.meshTls(target.peerId);
-    } catch (err) {
-      writeRawError(socket as Socket, new ProxyError('UF', (err as Error).message));
-      return;
-    }
-    const { hostname, port } = new URL(target.origin);
-    wsProxy.ws(req, socket, head, { target: { protocol: 'https:', host: hostname, port }, ssl } as never);
+    if (target.absoluteForm) req.headers.host = target.authority;
+    upgrade.forward(req, socket, head, obs, target.origin, target.peerId);
   };
 
   const http = createHttpServer(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
-    rejected: (err) => unknownRecorder.record('other', err.status, err.flag, 0, 0, 0, undefined),
+    connect: createConnectHandler(sidecar, refusedRecorder),
+    rejected: (err) =>
+      recordRefused(
+        recorders.get('', () => labels(null)),
+        'other',
+        err.status,
+        err.flag,
+      ),
   });
   return { server: acceptCaptured(sidecar, http, 'outbound'), http };
+}
+
+/** Replaces every Host in a flat header array with one `authority`. */
+function setHost(headers: string[], authority: string): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (headers[i]!.toLowerCase() === 'host') headers.splice(i, 2);
+  }
+  headers.push('host', authority);
 }

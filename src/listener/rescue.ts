@@ -1,6 +1,7 @@
 // The rescue step: every error the proxy answers itself goes out through here,
-// as DESIGN.md section 3 fixes it — status, `x-meshlet-error` flag, small JSON body.
-import type { ServerResponse } from 'node:http';
+// with the status, flag and body the error table (src/errors.ts) gives it:
+// status, `x-meshlet-error` flag, small JSON body (docs/architecture.md, "Errors").
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ProxyError } from '../errors.ts';
 
@@ -42,12 +43,6 @@ export function parserError(err: NodeJS.ErrnoException & { code?: string }): Pro
   }
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-};
-
 export function writeRawError(socket: Socket, err: ProxyError): void {
   if (
     !socket.writable ||
@@ -58,7 +53,7 @@ export function writeRawError(socket: Socket, err: ProxyError): void {
   }
   const body = err.body();
   socket.end(
-    `HTTP/1.1 ${err.status} ${REASONS[err.status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
       `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-meshlet-error: ${err.flag}\r\nconnection: close\r\n\r\n${body}`,
   );

@@ -23,6 +23,12 @@ export interface PassthroughHooks {
    * such as ECONNREFUSED or ETIMEDOUT).
    */
   onClose?(bytesIn: number, bytesOut: number, error?: Error): void;
+  /**
+   * The destination could not be reached. When given, the client is left to
+   * it (a CONNECT answers with an error reply and ends it) instead of being
+   * destroyed.
+   */
+  onConnectError?(error: Error): void;
 }
 
 export interface PassthroughOptions {
@@ -66,6 +72,7 @@ export function passthroughTcp(
   let firstError: Error | undefined;
   let closed = 0;
   let reported = false;
+  let opened = false;
 
   // The client may have been accepted without allowHalfOpen; the flag is
   // read when its FIN arrives, so setting it now keeps our writing side open
@@ -104,6 +111,7 @@ export function passthroughTcp(
 
   upstream.once('connect', () => {
     clearTimeout(connectTimer);
+    opened = true;
     upstream.setTimeout(options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
     try {
       hooks.onOpen?.();
@@ -121,6 +129,15 @@ export function passthroughTcp(
 
   upstream.on('error', (err) => {
     clearTimeout(connectTimer);
+    if (!opened && hooks.onConnectError !== undefined) {
+      firstError ??= err;
+      try {
+        hooks.onConnectError(err);
+      } catch {
+        client.destroy();
+      }
+      return;
+    }
     fail(err, client);
   });
   client.on('error', (err) => fail(err, upstream));

@@ -1,0 +1,57 @@
+// CONNECT host:port on the outbound listener (apps that use HTTPS_PROXY for
+// egress): resolve decides (a tunnel under allowAny, NR under registryOnly or
+// for a mesh service), then the connection becomes a TCP relay counted like
+// captured TCP passthrough (meshlet_tcp_* with direction="outbound").
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ProxyError } from '../errors.ts';
+import { resolveConnect } from '../route/resolve.ts';
+import type { Sidecar } from '../sidecar.ts';
+import { recordRefused } from '../telemetry/observe.ts';
+import type { RequestRecorder } from '../telemetry/types.ts';
+import { writeRawError } from './rescue.ts';
+import { passthroughTcp } from './tcp-passthrough.ts';
+
+const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
+
+/** A CONNECT handler; `refusedRecorder` picks the labels a refusal is counted under. */
+export function createConnectHandler(
+  sidecar: Sidecar,
+  refusedRecorder: (err: ProxyError) => RequestRecorder,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, duplex, head) => {
+    const socket = duplex as Socket;
+    const refuse = (err: ProxyError): void => {
+      recordRefused(refusedRecorder(err), 'CONNECT', err.status, err.flag);
+      writeRawError(socket, err);
+    };
+    let target: ReturnType<typeof resolveConnect>;
+    try {
+      target = resolveConnect(sidecar.config.current, req);
+    } catch (err) {
+      refuse(err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message));
+      return;
+    }
+    const tcp = sidecar.metrics.tcp({ direction: 'outbound', destination_port: String(target.port) });
+    passthroughTcp(
+      socket,
+      head.length > 0 ? head : null,
+      { address: target.host, port: target.port },
+      {
+        onOpen: () => {
+          tcp.opened();
+          socket.write(ESTABLISHED);
+        },
+        onClose: (bytesIn, bytesOut) => tcp.bytes(bytesIn, bytesOut),
+        onConnectError: (err) =>
+          refuse(
+            new ProxyError(
+              'UF',
+              `CONNECT ${target.host}:${target.port}: ${(err as { code?: string }).code ?? err.message}`,
+            ),
+          ),
+      },
+    );
+  };
+}
