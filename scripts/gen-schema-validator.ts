@@ -12,7 +12,8 @@ export const OUTPUT = new URL('../src/config/mesh-schema.validate.ts', import.me
 
 export function generateValidator(): string {
   const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true, esm: true, lines: true } });
-  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+  const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as Record<string, unknown>;
+  const validate = ajv.compile(schema);
   const code = standaloneCode.default(ajv, validate);
   return [
     '// @ts-nocheck',
@@ -20,6 +21,8 @@ export function generateValidator(): string {
     "import { createRequire } from 'node:module';",
     'const require = createRequire(import.meta.url);',
     code.replace(/^"use strict";/, ''),
+    '// The schema itself, to say what a refused value should look like and suggest field names.',
+    `export const SCHEMA = ${JSON.stringify(schema)};`,
     '',
   ].join('\n');
 }

@@ -6,3 +6,12 @@ export class CompileError extends Error {
     this.path = path;
   }
 }
+
+/** Every semantic error of one compile, so the user sees them all in one pass. */
+export class CompileErrors extends Error {
+  readonly errors: readonly CompileError[];
+  constructor(errors: readonly CompileError[]) {
+    super(errors.map((e) => e.message).join('; '));
+    this.errors = errors;
+  }
+}

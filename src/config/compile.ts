@@ -3,6 +3,7 @@
 // timeouts in ms, SPIFFE ids. The request path never parses or allocates config.
 import type {
   CompiledMesh,
+  PodPolicy,
   CompiledRoute,
   CompiledService,
   RawHeaderMatch,
@@ -16,15 +17,20 @@ import type {
   VersionTarget,
 } from './types.ts';
 import { compileAllowRules } from './compile-allow.ts';
-import { CompileError } from './compile-error.ts';
+import { CompileError, CompileErrors } from './compile-error.ts';
 import { parseDuration } from './duration.ts';
+import { HOST_EXPECTED, originOf } from './host.ts';
+import { compileRegex } from './regex.ts';
 
-export { CompileError };
+export { CompileError, CompileErrors };
 
 const DEFAULT_IDLE_TIMEOUT_MS = 4000;
+// Envoy's stream_idle_timeout default.
+const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_TRACE_SAMPLING = 0.01;
 const CLUSTER_DOMAIN = 'cluster.local';
 
+/** Throws CompileErrors listing every semantic problem found (not only the first). */
 export function compileMesh(
   raw: RawMesh,
   meta: { hash: string; source: string; self: SidecarIdentity },
@@ -32,6 +38,19 @@ export function compileMesh(
   const trustDomain = raw.trustDomain ?? 'cluster.local';
   const mtls = raw.mtls ?? 'permissive';
   const rawServices = raw.services ?? {};
+  const errors: CompileError[] = [];
+  const collect = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof CompileErrors) errors.push(...err.errors);
+      else if (err instanceof CompileError) errors.push(err);
+      else throw err;
+      return undefined;
+    }
+  };
+  const streamIdleTimeoutMs =
+    collect(() => duration(raw.streamIdleTimeout, ['streamIdleTimeout'])) ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
 
   // Identities first: allow rules name other services by their registry entry.
   const identities = new Map<string, { namespace: string; serviceAccount: string }>();
@@ -45,17 +64,19 @@ export function compileMesh(
   const services = new Map<string, CompiledService>();
   const hosts = new Map<string, CompiledService>();
   for (const [name, svc] of Object.entries(rawServices)) {
-    const compiled = compileService(name, svc, {
-      trustDomain,
-      mtls,
-      self: meta.self,
-      identities,
-    });
+    const compiled = collect(() =>
+      compileService(name, svc, { trustDomain, mtls, self: meta.self, identities, streamIdleTimeoutMs }),
+    );
+    if (compiled === undefined) continue;
     services.set(name, compiled);
     for (const host of hostSpellings(compiled)) {
       if (!hosts.has(host)) hosts.set(host, compiled);
     }
   }
+
+  const upstreamIdleTimeoutMs =
+    collect(() => duration(raw.upstreamIdleTimeout, ['upstreamIdleTimeout'])) ?? DEFAULT_IDLE_TIMEOUT_MS;
+  if (errors.length > 0) throw new CompileErrors(errors);
 
   return Object.freeze({
     hash: meta.hash,
@@ -65,8 +86,8 @@ export function compileMesh(
     trustDomain,
     mtls,
     outboundTrafficPolicy: raw.outboundTrafficPolicy ?? 'allowAny',
-    upstreamIdleTimeoutMs:
-      duration(raw.upstreamIdleTimeout, ['upstreamIdleTimeout']) ?? DEFAULT_IDLE_TIMEOUT_MS,
+    upstreamIdleTimeoutMs,
+    streamIdleTimeoutMs,
     tracing: Object.freeze({
       sampling: raw.tracing === undefined ? 0 : (raw.tracing.sampling ?? DEFAULT_TRACE_SAMPLING),
       otlpEndpoint: raw.tracing?.otlpEndpoint ?? null,
@@ -74,6 +95,24 @@ export function compileMesh(
     hosts,
     services,
     self: meta.self,
+    pod: podPolicy(services, mtls, trustDomain, meta.self),
+  });
+}
+
+function podPolicy(
+  services: ReadonlyMap<string, CompiledService>,
+  mtls: CompiledMesh['mtls'],
+  trustDomain: string,
+  self: SidecarIdentity,
+): PodPolicy {
+  let needsCertificates = mtls !== 'disable';
+  for (const s of services.values()) if (s.mtls !== 'disable') needsCertificates = true;
+  const service = services.get(self.service) ?? null;
+  return Object.freeze({
+    service,
+    mtls: service?.mtls ?? mtls,
+    spiffeId: `spiffe://${trustDomain}/ns/${self.namespace}/sa/${self.serviceAccount}`,
+    needsCertificates,
   });
 }
 
@@ -82,6 +121,7 @@ interface ServiceContext {
   mtls: CompiledMesh['mtls'];
   self: SidecarIdentity;
   identities: ReadonlyMap<string, { namespace: string; serviceAccount: string }>;
+  streamIdleTimeoutMs: number;
 }
 
 function compileService(name: string, svc: RawService, ctx: ServiceContext): CompiledService {
@@ -92,15 +132,21 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
   const versions = new Map<string, VersionTarget>();
   // A service listed without versions is one backend: its own host name.
   const rawVersions = svc.versions ?? { default: { host: name, port } };
+  const errors: CompileError[] = [];
   for (const [version, v] of Object.entries(rawVersions)) {
     const vport = v.port ?? port;
+    const origin = originOf(v.host, vport);
+    // A refused host is reported and the version kept, so routes naming it are still checked;
+    // the service is never published with it (errors are thrown below).
+    if (origin === null)
+      errors.push(new CompileError([...at, 'versions', version, 'host'], hostMessage(v.host)));
     versions.set(
       version,
       Object.freeze({
         name: version,
         host: v.host,
         port: vport,
-        origin: `http://${v.host}:${vport}`,
+        origin: origin ?? '',
         responseHeader: Object.freeze(['x-meshlet-upstream-version', version]),
       }),
     );
@@ -111,13 +157,30 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
   const rawRoutes: RawRoute[] = svc.routes ?? [
     { split: Object.fromEntries([...versions.keys()].map((v) => [v, 1])) },
   ];
-  const routes = rawRoutes.map((r, i) => compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i]));
-
-  const allow = compileAllowRules(svc, [...at], {
-    trustDomain: ctx.trustDomain,
-    sidecarNamespace: ctx.self.namespace,
-    services: ctx.identities,
+  const routes: CompiledRoute[] = [];
+  rawRoutes.forEach((r, i) => {
+    try {
+      routes.push(compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i]));
+    } catch (err) {
+      if (!(err instanceof CompileError)) throw err;
+      errors.push(err);
+    }
   });
+
+  let allow: CompiledService['allow'] = null;
+  try {
+    allow = compileAllowRules(svc, [...at], {
+      trustDomain: ctx.trustDomain,
+      sidecarNamespace: ctx.self.namespace,
+      services: ctx.identities,
+    });
+  } catch (err) {
+    if (!(err instanceof CompileError)) throw err;
+    errors.push(err);
+  }
+  const streamIdleTimeoutMs =
+    duration(svc.streamIdleTimeout, [...at, 'streamIdleTimeout']) ?? ctx.streamIdleTimeoutMs;
+  if (errors.length > 0) throw new CompileErrors(errors);
 
   return Object.freeze({
     name,
@@ -130,6 +193,7 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     versions,
     routes: Object.freeze(routes),
     timeoutMs,
+    streamIdleTimeoutMs,
     retry: compileRetry(svc.retries, [...at, 'retries']),
     allow,
   });
@@ -199,15 +263,13 @@ function stringMatcher(m: RawStringMatch, at: (string | number)[]): StringMatche
     const prefix = m.prefix;
     return (v) => v.startsWith(prefix);
   }
-  const source = m.regex!;
-  let re: RegExp;
-  try {
-    // Full-match semantics, as in Istio/Envoy (RE2 `FullMatch`).
-    re = new RegExp(`^(?:${source})$`);
-  } catch (err) {
-    throw new CompileError([...at, 'regex'], `invalid regex: ${(err as Error).message}`);
-  }
-  return (v) => re.test(v);
+  const compiled = compileRegex(m.regex!);
+  if (!compiled.ok) throw new CompileError([...at, 'regex'], compiled.message);
+  return compiled.test;
+}
+
+function hostMessage(host: string): string {
+  return `expected ${HOST_EXPECTED} (got '${host}')`;
 }
 
 const RETRY_KEYWORDS: Record<string, readonly number[]> = {

@@ -5,27 +5,152 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","minLength":1},"port":{"type":"integer","minimum":1,"maximum":65535}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"type":"integer","minimum":1,"maximum":65535},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};
 const schema12 = {"enum":["strict","permissive","disable"]};
 const schema13 = {"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[a-z0-9.\\-_]+$", "u");
 const pattern1 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
-const pattern2 = new RegExp("^https?://", "u");
-const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const schema14 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"type":"integer","minimum":1,"maximum":65535},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}};
-const schema16 = {"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"type":"string","minLength":1},"port":{"type":"integer","minimum":1,"maximum":65535}}};
-const schema23 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}};
+const pattern3 = new RegExp("^https?://[^/?#]", "u");
+const pattern4 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
+const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}};
+const schema16 = {"type":"integer","minimum":1,"maximum":65535};
+const schema28 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}};
 const func3 = Object.prototype.hasOwnProperty;
-const pattern5 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.]*$", "u");
-const pattern9 = new RegExp("^[A-Z]+$", "u");
-const pattern13 = new RegExp("^/", "u");
-const schema19 = {"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}};
-const schema20 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}};
-const schema21 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}};
-const pattern8 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+const pattern6 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.]*$", "u");
+const pattern12 = new RegExp("^[A-Z]+$", "u");
+const pattern16 = new RegExp("^/", "u");
+const schema18 = {"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}};
+const schema19 = {"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."};
+const pattern7 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.host === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "host") || (key0 === "port"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.host !== undefined){
+let data0 = data.host;
+if(typeof data0 === "string"){
+if(func2(data0) > 255){
+const err2 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(func2(data0) < 1){
+const err3 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(!pattern7.test(data0)){
+const err4 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.port !== undefined){
+let data1 = data.port;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err6 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(typeof data1 == "number"){
+if(data1 > 65535 || isNaN(data1)){
+const err7 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data1 < 1 || isNaN(data1)){
+const err8 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate12.errors = vErrors;
+return errors === 0;
+}
+
+const schema24 = {"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}};
+const schema25 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}};
+const schema26 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}};
+const pattern11 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+
+function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -84,7 +209,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key2 in data2){
 const _errs9 = errors;
 if(typeof key2 === "string"){
-if(!pattern8.test(key2)){
+if(!pattern11.test(key2)){
 const err4 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err4];
@@ -304,7 +429,7 @@ let valid8 = false;
 let passing0 = null;
 const _errs35 = errors;
 if(typeof data12 === "string"){
-if(!pattern9.test(data12)){
+if(!pattern12.test(data12)){
 const err22 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -346,7 +471,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 === "string"){
-if(!pattern9.test(data13)){
+if(!pattern12.test(data13)){
 const err25 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err25];
@@ -607,7 +732,7 @@ vErrors.push(err44);
 }
 errors++;
 }
-validate12.errors = vErrors;
+validate14.errors = vErrors;
 return errors === 0;
 }
 
@@ -617,7 +742,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func3.call(schema14.properties, key0))){
+if(!(func3.call(schema15.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -631,7 +756,7 @@ errors++;
 if(data.namespace !== undefined){
 let data0 = data.namespace;
 if(typeof data0 === "string"){
-if(!pattern3.test(data0)){
+if(!pattern4.test(data0)){
 const err1 = {instancePath:instancePath+"/namespace",schemaPath:"#/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err1];
@@ -681,7 +806,7 @@ errors++;
 if(data.port !== undefined){
 let data2 = data.port;
 if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-const err5 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err5 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -692,7 +817,7 @@ errors++;
 }
 if(typeof data2 == "number"){
 if(data2 > 65535 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+const err6 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -702,7 +827,7 @@ vErrors.push(err6);
 errors++;
 }
 if(data2 < 1 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err7 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -740,9 +865,9 @@ vErrors.push(err9);
 errors++;
 }
 for(const key1 in data4){
-const _errs12 = errors;
+const _errs13 = errors;
 if(typeof key1 === "string"){
-if(!pattern5.test(key1)){
+if(!pattern6.test(key1)){
 const err10 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]*$"},message:"must match pattern \""+"^[A-Za-z0-9][-A-Za-z0-9_.]*$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err10];
@@ -753,8 +878,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-var valid2 = _errs12 === errors;
-if(!valid2){
+var valid3 = _errs13 === errors;
+if(!valid3){
 const err11 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err11];
@@ -766,10 +891,14 @@ errors++;
 }
 }
 for(const key2 in data4){
-let data5 = data4[key2];
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.host === undefined){
-const err12 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/version/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+if(!(validate12(data4[key2], {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -778,9 +907,12 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key3 in data5){
-if(!((key3 === "host") || (key3 === "port"))){
-const err13 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/version/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data.timeout !== undefined){
+let data6 = data.timeout;
+if(typeof data6 === "string"){
+if(!pattern1.test(data6)){
+const err13 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -790,11 +922,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data5.host !== undefined){
-let data6 = data5.host;
-if(typeof data6 === "string"){
-if(func2(data6) < 1){
-const err14 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/host",schemaPath:"#/definitions/version/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err14 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -804,8 +933,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/host",schemaPath:"#/definitions/version/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.streamIdleTimeout !== undefined){
+let data7 = data.streamIdleTimeout;
+if(typeof data7 === "string"){
+if(!pattern1.test(data7)){
+const err15 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -815,10 +947,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data5.port !== undefined){
-let data7 = data5.port;
-if(!((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7)))){
-const err16 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/definitions/version/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err16 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -827,9 +957,12 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(typeof data7 == "number"){
-if(data7 > 65535 || isNaN(data7)){
-const err17 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/definitions/version/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+if(data.retries !== undefined){
+let data8 = data.retries;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.attempts === undefined){
+const err17 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: "attempts"},message:"must have required property '"+"attempts"+"'"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -838,8 +971,9 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data7 < 1 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/definitions/version/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+for(const key3 in data8){
+if(!(((key3 === "attempts") || (key3 === "on")) || (key3 === "perTryTimeout"))){
+const err18 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -849,10 +983,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/version/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data8.attempts !== undefined){
+let data9 = data8.attempts;
+if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
+const err19 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -861,10 +995,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(typeof data9 == "number"){
+if(data9 > 10 || isNaN(data9)){
+const err20 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -873,12 +1006,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.timeout !== undefined){
-let data8 = data.timeout;
-if(typeof data8 === "string"){
-if(!pattern1.test(data8)){
-const err21 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(data9 < 0 || isNaN(data9)){
+const err21 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -888,8 +1017,18 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data8.on !== undefined){
+let data10 = data8.on;
+if(Array.isArray(data10)){
+const len0 = data10.length;
+for(let i0=0; i0<len0; i0++){
+let data11 = data10[i0];
+const _errs30 = errors;
+let valid10 = false;
+const _errs31 = errors;
+if(!((((data11 === "connect-failure") || (data11 === "reset")) || (data11 === "5xx")) || (data11 === "gateway-error"))){
+const err22 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema15.properties.retries.properties.on.items.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -898,12 +1037,12 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data.retries !== undefined){
-let data9 = data.retries;
-if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
-if(data9.attempts === undefined){
-const err23 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: "attempts"},message:"must have required property '"+"attempts"+"'"};
+var _valid0 = _errs31 === errors;
+valid10 = valid10 || _valid0;
+if(!valid10){
+const _errs32 = errors;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err23 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -912,9 +1051,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-for(const key4 in data9){
-if(!(((key4 === "attempts") || (key4 === "on")) || (key4 === "perTryTimeout"))){
-const err24 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+if(typeof data11 == "number"){
+if(data11 > 599 || isNaN(data11)){
+const err24 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -923,11 +1062,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data9.attempts !== undefined){
-let data10 = data9.attempts;
-if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
-const err25 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data11 < 400 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -936,9 +1072,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(typeof data10 == "number"){
-if(data10 > 10 || isNaN(data10)){
-const err26 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
+}
+var _valid0 = _errs32 === errors;
+valid10 = valid10 || _valid0;
+}
+if(!valid10){
+const err26 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -947,91 +1086,11 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(data10 < 0 || isNaN(data10)){
-const err27 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err27];
-}
 else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-}
-if(data9.on !== undefined){
-let data11 = data9.on;
-if(Array.isArray(data11)){
-const len0 = data11.length;
-for(let i0=0; i0<len0; i0++){
-let data12 = data11[i0];
-const _errs33 = errors;
-let valid10 = false;
-const _errs34 = errors;
-if(!((((data12 === "connect-failure") || (data12 === "reset")) || (data12 === "5xx")) || (data12 === "gateway-error"))){
-const err28 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema14.properties.retries.properties.on.items.anyOf[0].enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-var _valid0 = _errs34 === errors;
-valid10 = valid10 || _valid0;
-if(!valid10){
-const _errs35 = errors;
-if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
-const err29 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err29];
-}
-else {
-vErrors.push(err29);
-}
-errors++;
-}
-if(typeof data12 == "number"){
-if(data12 > 599 || isNaN(data12)){
-const err30 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
-if(vErrors === null){
-vErrors = [err30];
-}
-else {
-vErrors.push(err30);
-}
-errors++;
-}
-if(data12 < 400 || isNaN(data12)){
-const err31 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
-if(vErrors === null){
-vErrors = [err31];
-}
-else {
-vErrors.push(err31);
-}
-errors++;
-}
-}
-var _valid0 = _errs35 === errors;
-valid10 = valid10 || _valid0;
-}
-if(!valid10){
-const err32 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err32];
-}
-else {
-vErrors.push(err32);
-}
-errors++;
-}
-else {
-errors = _errs33;
+errors = _errs30;
 if(vErrors !== null){
-if(_errs33){
-vErrors.length = _errs33;
+if(_errs30){
+vErrors.length = _errs30;
 }
 else {
 vErrors = null;
@@ -1041,7 +1100,97 @@ vErrors = null;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/retries/on",schemaPath:"#/properties/retries/properties/on/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err27 = {instancePath:instancePath+"/retries/on",schemaPath:"#/properties/retries/properties/on/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data8.perTryTimeout !== undefined){
+let data12 = data8.perTryTimeout;
+if(typeof data12 === "string"){
+if(!pattern1.test(data12)){
+const err28 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data.routes !== undefined){
+let data13 = data.routes;
+if(Array.isArray(data13)){
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate14(data13[i1], {instancePath:instancePath+"/routes/" + i1,parentData:data13,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data.allowMode !== undefined){
+let data15 = data.allowMode;
+if(!((data15 === "enforce") || (data15 === "audit"))){
+const err32 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+if(data.allow !== undefined){
+let data16 = data.allow;
+if(Array.isArray(data16)){
+const len2 = data16.length;
+for(let i2=0; i2<len2; i2++){
+let data17 = data16[i2];
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.from === undefined){
+const err33 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1050,12 +1199,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data9.perTryTimeout !== undefined){
-let data13 = data9.perTryTimeout;
-if(typeof data13 === "string"){
-if(!pattern1.test(data13)){
-const err34 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+for(const key4 in data17){
+if(!(((key4 === "from") || (key4 === "methods")) || (key4 === "paths"))){
+const err34 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1065,8 +1211,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-else {
-const err35 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.from !== undefined){
+let data18 = data17.from;
+if(Array.isArray(data18)){
+if(data18.length < 1){
+const err35 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1075,10 +1224,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-}
-else {
-const err36 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len3 = data18.length;
+for(let i3=0; i3<len3; i3++){
+let data19 = data18[i3];
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err36 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1088,19 +1239,8 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data.routes !== undefined){
-let data14 = data.routes;
-if(Array.isArray(data14)){
-const len1 = data14.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate12(data14[i1], {instancePath:instancePath+"/routes/" + i1,parentData:data14,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err37 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err37 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1110,10 +1250,9 @@ vErrors.push(err37);
 errors++;
 }
 }
-if(data.allowMode !== undefined){
-let data16 = data.allowMode;
-if(!((data16 === "enforce") || (data16 === "audit"))){
-const err38 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema14.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err38 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1123,15 +1262,11 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.allow !== undefined){
-let data17 = data.allow;
-if(Array.isArray(data17)){
-const len2 = data17.length;
-for(let i2=0; i2<len2; i2++){
-let data18 = data17[i2];
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.from === undefined){
-const err39 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(data17.methods !== undefined){
+let data20 = data17.methods;
+if(Array.isArray(data20)){
+if(data20.length < 1){
+const err39 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1140,9 +1275,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-for(const key5 in data18){
-if(!(((key5 === "from") || (key5 === "methods")) || (key5 === "paths"))){
-const err40 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+const len4 = data20.length;
+for(let i4=0; i4<len4; i4++){
+let data21 = data20[i4];
+if(typeof data21 === "string"){
+if(!pattern12.test(data21)){
+const err40 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1152,11 +1290,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data18.from !== undefined){
-let data19 = data18.from;
-if(Array.isArray(data19)){
-if(data19.length < 1){
-const err41 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err41 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1165,12 +1300,10 @@ vErrors.push(err41);
 }
 errors++;
 }
-const len3 = data19.length;
-for(let i3=0; i3<len3; i3++){
-let data20 = data19[i3];
-if(typeof data20 === "string"){
-if(func2(data20) < 1){
-const err42 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1180,8 +1313,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-else {
-const err43 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.paths !== undefined){
+let data22 = data17.paths;
+if(Array.isArray(data22)){
+if(data22.length < 1){
+const err43 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1190,10 +1326,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len5 = data22.length;
+for(let i5=0; i5<len5; i5++){
+let data23 = data22[i5];
+if(typeof data23 === "string"){
+if(!pattern16.test(data23)){
+const err44 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1203,11 +1341,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data18.methods !== undefined){
-let data21 = data18.methods;
-if(Array.isArray(data21)){
-if(data21.length < 1){
-const err45 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err45 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1216,12 +1351,10 @@ vErrors.push(err45);
 }
 errors++;
 }
-const len4 = data21.length;
-for(let i4=0; i4<len4; i4++){
-let data22 = data21[i4];
-if(typeof data22 === "string"){
-if(!pattern9.test(data22)){
-const err46 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1231,8 +1364,9 @@ vErrors.push(err46);
 errors++;
 }
 }
+}
 else {
-const err47 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err47 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1244,7 +1378,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err48 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1254,89 +1388,14 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data18.paths !== undefined){
-let data23 = data18.paths;
-if(Array.isArray(data23)){
-if(data23.length < 1){
-const err49 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
-}
-errors++;
-}
-const len5 = data23.length;
-for(let i5=0; i5<len5; i5++){
-let data24 = data23[i5];
-if(typeof data24 === "string"){
-if(!pattern13.test(data24)){
-const err50 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-}
-else {
-const err51 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-}
-else {
-const err52 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-}
-}
-else {
-const err53 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-}
-else {
-const err55 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
 }
 errors++;
 }
@@ -1350,9 +1409,8 @@ function validate10(data, {instancePath="", parentData, parentDataProperty, root
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((((((key0 === "trustDomain") || (key0 === "mtls")) || (key0 === "outboundTrafficPolicy")) || (key0 === "upstreamIdleTimeout")) || (key0 === "tracing")) || (key0 === "services"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(Object.keys(data).length < 1){
+const err0 = {instancePath,schemaPath:"#/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1361,12 +1419,9 @@ vErrors.push(err0);
 }
 errors++;
 }
-}
-if(data.trustDomain !== undefined){
-let data0 = data.trustDomain;
-if(typeof data0 === "string"){
-if(func2(data0) < 1){
-const err1 = {instancePath:instancePath+"/trustDomain",schemaPath:"#/properties/trustDomain/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key0 in data){
+if(!(((((((key0 === "trustDomain") || (key0 === "mtls")) || (key0 === "outboundTrafficPolicy")) || (key0 === "upstreamIdleTimeout")) || (key0 === "streamIdleTimeout")) || (key0 === "tracing")) || (key0 === "services"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1375,8 +1430,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err2 = {instancePath:instancePath+"/trustDomain",schemaPath:"#/properties/trustDomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9.\\-_]+$"},message:"must match pattern \""+"^[a-z0-9.\\-_]+$"+"\""};
+}
+if(data.trustDomain !== undefined){
+let data0 = data.trustDomain;
+if(typeof data0 === "string"){
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/trustDomain",schemaPath:"#/properties/trustDomain/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1385,9 +1444,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-else {
-const err3 = {instancePath:instancePath+"/trustDomain",schemaPath:"#/properties/trustDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern0.test(data0)){
+const err3 = {instancePath:instancePath+"/trustDomain",schemaPath:"#/properties/trustDomain/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9.\\-_]+$"},message:"must match pattern \""+"^[a-z0-9.\\-_]+$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1397,10 +1455,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.mtls !== undefined){
-let data1 = data.mtls;
-if(!(((data1 === "strict") || (data1 === "permissive")) || (data1 === "disable"))){
-const err4 = {instancePath:instancePath+"/mtls",schemaPath:"#/definitions/mtlsMode/enum",keyword:"enum",params:{allowedValues: schema12.enum},message:"must be equal to one of the allowed values"};
+else {
+const err4 = {instancePath:instancePath+"/trustDomain",schemaPath:"#/properties/trustDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1410,10 +1466,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.outboundTrafficPolicy !== undefined){
-let data2 = data.outboundTrafficPolicy;
-if(!((data2 === "allowAny") || (data2 === "registryOnly"))){
-const err5 = {instancePath:instancePath+"/outboundTrafficPolicy",schemaPath:"#/properties/outboundTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema11.properties.outboundTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
+if(data.mtls !== undefined){
+let data1 = data.mtls;
+if(!(((data1 === "strict") || (data1 === "permissive")) || (data1 === "disable"))){
+const err5 = {instancePath:instancePath+"/mtls",schemaPath:"#/definitions/mtlsMode/enum",keyword:"enum",params:{allowedValues: schema12.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1423,11 +1479,10 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.upstreamIdleTimeout !== undefined){
-let data3 = data.upstreamIdleTimeout;
-if(typeof data3 === "string"){
-if(!pattern1.test(data3)){
-const err6 = {instancePath:instancePath+"/upstreamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(data.outboundTrafficPolicy !== undefined){
+let data2 = data.outboundTrafficPolicy;
+if(!((data2 === "allowAny") || (data2 === "registryOnly"))){
+const err6 = {instancePath:instancePath+"/outboundTrafficPolicy",schemaPath:"#/properties/outboundTrafficPolicy/enum",keyword:"enum",params:{allowedValues: schema11.properties.outboundTrafficPolicy.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1437,8 +1492,11 @@ vErrors.push(err6);
 errors++;
 }
 }
-else {
-const err7 = {instancePath:instancePath+"/upstreamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.upstreamIdleTimeout !== undefined){
+let data3 = data.upstreamIdleTimeout;
+if(typeof data3 === "string"){
+if(!pattern1.test(data3)){
+const err7 = {instancePath:instancePath+"/upstreamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1448,12 +1506,8 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.tracing !== undefined){
-let data4 = data.tracing;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key1 in data4){
-if(!((key1 === "sampling") || (key1 === "otlpEndpoint"))){
-const err8 = {instancePath:instancePath+"/tracing",schemaPath:"#/properties/tracing/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+else {
+const err8 = {instancePath:instancePath+"/upstreamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1463,11 +1517,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data4.sampling !== undefined){
-let data5 = data4.sampling;
-if(typeof data5 == "number"){
-if(data5 > 1 || isNaN(data5)){
-const err9 = {instancePath:instancePath+"/tracing/sampling",schemaPath:"#/properties/tracing/properties/sampling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(data.streamIdleTimeout !== undefined){
+let data4 = data.streamIdleTimeout;
+if(typeof data4 === "string"){
+if(!pattern1.test(data4)){
+const err9 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1476,8 +1530,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data5 < 0 || isNaN(data5)){
-const err10 = {instancePath:instancePath+"/tracing/sampling",schemaPath:"#/properties/tracing/properties/sampling/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err10 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1487,8 +1542,12 @@ vErrors.push(err10);
 errors++;
 }
 }
-else {
-const err11 = {instancePath:instancePath+"/tracing/sampling",schemaPath:"#/properties/tracing/properties/sampling/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data.tracing !== undefined){
+let data5 = data.tracing;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((key1 === "sampling") || (key1 === "otlpEndpoint"))){
+const err11 = {instancePath:instancePath+"/tracing",schemaPath:"#/properties/tracing/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1498,11 +1557,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data4.otlpEndpoint !== undefined){
-let data6 = data4.otlpEndpoint;
-if(typeof data6 === "string"){
-if(!pattern2.test(data6)){
-const err12 = {instancePath:instancePath+"/tracing/otlpEndpoint",schemaPath:"#/properties/tracing/properties/otlpEndpoint/pattern",keyword:"pattern",params:{pattern: "^https?://"},message:"must match pattern \""+"^https?://"+"\""};
+if(data5.sampling !== undefined){
+let data6 = data5.sampling;
+if(typeof data6 == "number"){
+if(data6 > 1 || isNaN(data6)){
+const err12 = {instancePath:instancePath+"/tracing/sampling",schemaPath:"#/properties/tracing/properties/sampling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1511,9 +1570,8 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/tracing/otlpEndpoint",schemaPath:"#/properties/tracing/properties/otlpEndpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data6 < 0 || isNaN(data6)){
+const err13 = {instancePath:instancePath+"/tracing/sampling",schemaPath:"#/properties/tracing/properties/sampling/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1523,9 +1581,8 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
 else {
-const err14 = {instancePath:instancePath+"/tracing",schemaPath:"#/properties/tracing/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err14 = {instancePath:instancePath+"/tracing/sampling",schemaPath:"#/properties/tracing/properties/sampling/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1535,14 +1592,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.services !== undefined){
-let data7 = data.services;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key2 in data7){
-const _errs19 = errors;
-if(typeof key2 === "string"){
-if(!pattern3.test(key2)){
-const err15 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",propertyName:key2};
+if(data5.otlpEndpoint !== undefined){
+let data7 = data5.otlpEndpoint;
+if(typeof data7 === "string"){
+if(!pattern3.test(data7)){
+const err15 = {instancePath:instancePath+"/tracing/otlpEndpoint",schemaPath:"#/properties/tracing/properties/otlpEndpoint/pattern",keyword:"pattern",params:{pattern: "^https?://[^/?#]"},message:"must match pattern \""+"^https?://[^/?#]"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1552,9 +1606,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-var valid4 = _errs19 === errors;
-if(!valid4){
-const err16 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
+else {
+const err16 = {instancePath:instancePath+"/tracing/otlpEndpoint",schemaPath:"#/properties/tracing/properties/otlpEndpoint/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1564,15 +1617,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-for(const key3 in data7){
-if(!(validate11(data7[key3], {instancePath:instancePath+"/services/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data7,parentDataProperty:key3,rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err17 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err17 = {instancePath:instancePath+"/tracing",schemaPath:"#/properties/tracing/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1582,9 +1629,14 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.services !== undefined){
+let data8 = data.services;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+for(const key2 in data8){
+const _errs22 = errors;
+if(typeof key2 === "string"){
+if(!pattern4.test(key2)){
+const err18 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1593,7 +1645,51 @@ vErrors.push(err18);
 }
 errors++;
 }
+}
+var valid5 = _errs22 === errors;
+if(!valid5){
+const err19 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+for(const key3 in data8){
+if(!(validate11(data8[key3], {instancePath:instancePath+"/services/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data8,parentDataProperty:key3,rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+}
+else {
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
 validate10.errors = vErrors;
 return errors === 0;
 }
 
+// The schema itself, to say what a refused value should look like and suggest field names.
+export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};

@@ -32,6 +32,7 @@ export interface RawService {
   mtls?: MtlsMode;
   versions?: Record<string, { host: string; port?: number }>;
   timeout?: string;
+  streamIdleTimeout?: string;
   retries?: { attempts: number; on?: Array<string | number>; perTryTimeout?: string };
   routes?: RawRoute[];
   allowMode?: 'enforce' | 'audit';
@@ -42,6 +43,7 @@ export interface RawMesh {
   mtls?: MtlsMode;
   outboundTrafficPolicy?: 'allowAny' | 'registryOnly';
   upstreamIdleTimeout?: string;
+  streamIdleTimeout?: string;
   tracing?: { sampling?: number; otlpEndpoint?: string };
   services?: Record<string, RawService>;
 }
@@ -61,7 +63,7 @@ export interface VersionTarget {
   readonly name: string;
   readonly host: string;
   readonly port: number;
-  /** `http://host:port`, the key of the upstream pool. */
+  /** `http://host:port` (`http://[::1]:port` for IPv6), the key of the upstream pool. */
   readonly origin: string;
   /** `['x-meshlet-upstream-version', name]`, built once for every response it serves. */
   readonly responseHeader: readonly string[];
@@ -110,6 +112,8 @@ export interface CompiledService {
   readonly versions: ReadonlyMap<string, VersionTarget>;
   readonly routes: readonly CompiledRoute[];
   readonly timeoutMs: number;
+  /** Longest wait for the next byte of a request or response body; 0 = never. */
+  readonly streamIdleTimeoutMs: number;
   readonly retry: RetryPolicy | null;
   /** null: no `allow` key, anyone may call. */
   readonly allow: CompiledAllow | null;
@@ -124,14 +128,29 @@ export interface CompiledMesh {
   readonly mtls: MtlsMode;
   readonly outboundTrafficPolicy: 'allowAny' | 'registryOnly';
   readonly upstreamIdleTimeoutMs: number;
+  /** Mesh-wide default of CompiledService.streamIdleTimeoutMs, for hosts outside the registry. */
+  readonly streamIdleTimeoutMs: number;
   readonly tracing: { readonly sampling: number; readonly otlpEndpoint: string | null };
   /** Every accepted spelling of a service host (with and without port) → service. */
   readonly hosts: ReadonlyMap<string, CompiledService>;
   readonly services: ReadonlyMap<string, CompiledService>;
   readonly self: SidecarIdentity;
+  /** This pod's own policy, decided once per config load instead of per request. */
+  readonly pod: PodPolicy;
 }
 
-/** A config problem with its position in the file. */
+export interface PodPolicy {
+  /** The registry entry of the service this sidecar fronts; null when it is not listed. */
+  readonly service: CompiledService | null;
+  /** The mTLS mode inbound traffic gets: the service's own, else the mesh-wide one. */
+  readonly mtls: MtlsMode;
+  /** `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>` of this pod. */
+  readonly spiffeId: string;
+  /** Whether any traffic, in or out, may use mTLS, so certificates are worth waiting for. */
+  readonly needsCertificates: boolean;
+}
+
+/** A config problem with its position in the file (line and col from 1; 0 when the file could not be read). */
 export interface ConfigIssue {
   readonly file: string;
   readonly line: number;

@@ -40,6 +40,20 @@ describe('meshlet validate', () => {
       encoding: 'utf8',
     });
     assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /\/nonexistent\/mesh\.yaml:0:0: ENOENT/);
+    assert.equal(
+      missing.stderr,
+      '/nonexistent/mesh.yaml: cannot read the config file: no such file (ENOENT)\n',
+    );
+  });
+
+  it('exits 1 for an empty file, a comment-only file and a bad version host', () => {
+    for (const text of ['', '# nothing here\n']) {
+      const r = validate(text);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /mesh\.yaml:1:1: the config is empty/);
+    }
+    const r = validate('services:\n  reviews:\n    versions: { v1: { host: "127.0.0.1:9081" } }\n');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /mesh\.yaml:3:29: .*expected a host name or IP address; put the port in `port:`/);
   });
 });

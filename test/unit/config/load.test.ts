@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { loadMeshFile, loadMeshText } from '../../../src/config/load.ts';
-import type { SidecarIdentity } from '../../../src/config/types.ts';
+import { formatIssue, loadMeshFile, loadMeshText } from '../../../src/config/load.ts';
+import type { ConfigIssue, SidecarIdentity } from '../../../src/config/types.ts';
 
 const self: SidecarIdentity = {
   service: 'productpage',
@@ -125,5 +125,141 @@ describe('loading mesh.yaml', () => {
     const b = loadMeshText('mtls: strict\n# comment\n', 'm', self);
     assert.ok(a.ok && b.ok);
     assert.notEqual(a.mesh.hash, b.mesh.hash);
+  });
+});
+
+describe('version hosts and ports (a host name or an IP literal, nothing else)', () => {
+  const withHost = (host: string, port = 9081) =>
+    `services:\n  reviews:\n    versions:\n      v1: { host: ${JSON.stringify(host)}, port: ${port} }\n`;
+
+  for (const host of [
+    '127.0.0.1:9081',
+    'http://127.0.0.1',
+    'reviews v1',
+    '127.0.0.1/v1',
+    '999.1.1.1',
+    '[127.0.0.1]',
+    'fe80::1%eth0',
+    '',
+  ]) {
+    it(`rejects host ${JSON.stringify(host)} at the host, saying what is expected`, () => {
+      const found = issues(withHost(host));
+      assert.equal(found.length, 1, JSON.stringify(found));
+      assert.deepEqual([found[0]!.line, found[0]!.col], [4, 19]);
+      assert.equal(
+        found[0]!.message,
+        `services.reviews.versions.v1.host: expected a host name or IP address; put the port in \`port:\` (got '${host}')`,
+      );
+    });
+  }
+
+  it('accepts an IPv6 literal with or without brackets, compiled to a bracketed origin', () => {
+    for (const host of ['::1', '[::1]']) {
+      const r = loadMeshText(withHost(host), 'm', self);
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
+      assert.equal(r.mesh.services.get('reviews')!.versions.get('v1')!.origin, 'http://[::1]:9081');
+    }
+  });
+
+  it('accepts DNS names and IPv4, and rejects ports outside 1..65535 with the expected form', () => {
+    for (const host of ['reviews', 'reviews-v1.shop.svc.cluster.local', '10.0.0.7', 'my_host.local.']) {
+      assert.ok(loadMeshText(withHost(host), 'm', self).ok, host);
+    }
+    for (const port of [0, 65536, 99999]) {
+      const [e] = issues(withHost('reviews', port));
+      assert.match(e!.message, /expected a port number from 1 to 65535/);
+    }
+  });
+
+  it('rejects an OTLP endpoint that is not an http(s) URL with a usable host', () => {
+    for (const endpoint of [
+      'http://',
+      'jaeger:4318',
+      'http://a b:4318/v1/traces',
+      'http://j:99999/v1/traces',
+    ]) {
+      const [e] = issues(`tracing: { otlpEndpoint: ${JSON.stringify(endpoint)} }\n`);
+      assert.equal(e!.line, 1);
+      assert.match(e!.message, /^tracing\.otlpEndpoint: .*http:\/\/ or https:\/\/ URL/);
+    }
+    assert.ok(loadMeshText('tracing: { otlpEndpoint: "http://[::1]:4318/v1/traces" }\n', 'm', self).ok);
+  });
+
+  it('reports a bad host and a bad enum in the same pass', () => {
+    const found = issues(`mtls: sometimes\n${withHost('a:1')}`);
+    assert.deepEqual(
+      found.map((i) => i.line),
+      [1, 5],
+    );
+  });
+});
+
+describe('an empty config is never valid', () => {
+  for (const [name, text] of [
+    ['an empty file', ''],
+    ['a comment-only file', '# mesh config\n\n# nothing yet\n'],
+    ['an empty mapping', '{}\n'],
+    ['a null document', '~\n'],
+  ] as const) {
+    it(`rejects ${name} at 1:1`, () => {
+      const [e] = issues(text);
+      assert.deepEqual([e!.line, e!.col], [1, 1]);
+      assert.match(e!.message, /config is empty/);
+    });
+  }
+
+  it('accepts an explicitly empty registry', () => {
+    assert.ok(loadMeshText('services: {}\n', 'm', self).ok);
+  });
+});
+
+describe('messages say how to fix the config', () => {
+  it('suggests the field a typo meant, without a "missing required field" for the same typo', () => {
+    const found = issues('services:\n  r:\n    routes:\n      - spilt: { default: 1 }\n');
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.equal(found[0]!.message, "services.r.routes.0: unknown field 'spilt': did you mean `split`?");
+    assert.deepEqual([found[0]!.line, found[0]!.col], [4, 9]);
+  });
+
+  it('gives a duration its expected form, not a regex', () => {
+    const [e] = issues('services:\n  r:\n    timeout: 5 seconds\n');
+    assert.equal(
+      e!.message,
+      "services.r.timeout: expected a duration like `5s`, `250ms` or `1m30s` (got '5 seconds')",
+    );
+  });
+
+  it('says plainly that a file holds several YAML documents', () => {
+    const [e] = issues('mtls: strict\n---\nservices: {}\n');
+    assert.equal(e!.line, 2);
+    assert.match(e!.message, /more than one YAML document/);
+    assert.doesNotMatch(e!.message, /parseAllDocuments|YAML\./);
+  });
+
+  it('reports every problem of the file in one pass, in file order', () => {
+    const found = issues(
+      'mtls: sometimes\nservices:\n  r:\n    timeout: 5 seconds\n    versoins: {}\n  Bad_Name: {}\n',
+    );
+    assert.deepEqual(
+      found.map((i) => i.line),
+      [1, 4, 5, 6],
+    );
+  });
+
+  it('reports every semantic error of every route in one pass', () => {
+    const found = issues(
+      'services:\n  r:\n    versions: { v1: { host: a } }\n    routes:\n      - match: { path: { regex: "(?=a)" } }\n        split: { v1: 1 }\n      - split: { v7: 1 }\n  s:\n    routes:\n      - split: { v2: 1 }\n',
+    );
+    assert.deepEqual(
+      found.map((i) => i.line),
+      [5, 7, 10],
+    );
+  });
+
+  it('says what failed when the file cannot be read, without a 0:0 position', () => {
+    const r = loadMeshFile('/nonexistent/mesh.yaml', self);
+    assert.equal(r.ok, false);
+    const line = formatIssue((r as { issues: ConfigIssue[] }).issues[0]!);
+    assert.equal(line, '/nonexistent/mesh.yaml: cannot read the config file: no such file (ENOENT)');
   });
 });

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadMeshText } from '../../../src/config/load.ts';
+import type { CompiledMesh, SidecarIdentity } from '../../../src/config/types.ts';
+
+const self: SidecarIdentity = {
+  service: 'reviews',
+  workload: 'reviews-v1',
+  namespace: 'shop',
+  version: 'v1',
+  serviceAccount: 'bookinfo-reviews',
+};
+
+function load(text: string, identity = self): CompiledMesh {
+  const r = loadMeshText(text, 'm', identity);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
+  return r.mesh;
+}
+
+describe('the pod policy compiled into the snapshot (mesh.pod)', () => {
+  it("carries the pod's own service entry, effective mTLS mode and SPIFFE id", () => {
+    const mesh = load(
+      'trustDomain: example.org\nmtls: permissive\nservices:\n  reviews:\n    mtls: strict\n  ratings: {}\n',
+    );
+    assert.equal(mesh.pod.service, mesh.services.get('reviews'));
+    assert.equal(mesh.pod.mtls, 'strict');
+    assert.equal(mesh.pod.spiffeId, 'spiffe://example.org/ns/shop/sa/bookinfo-reviews');
+    assert.equal(mesh.pod.needsCertificates, true);
+  });
+
+  it('falls back to the mesh-wide mode for a pod whose service is not listed', () => {
+    const mesh = load('mtls: disable\nservices:\n  ratings: {}\n');
+    assert.equal(mesh.pod.service, null);
+    assert.equal(mesh.pod.mtls, 'disable');
+    assert.equal(mesh.pod.needsCertificates, false);
+  });
+
+  it('needs certificates when any one service uses mTLS, even with mtls: disable mesh-wide', () => {
+    assert.equal(
+      load('mtls: disable\nservices:\n  ratings: { mtls: permissive }\n').pod.needsCertificates,
+      true,
+    );
+  });
+});
+
+describe('streamIdleTimeout', () => {
+  it("defaults to 5 minutes (Envoy's stream_idle_timeout) mesh-wide and per service", () => {
+    const mesh = load('services:\n  ratings: {}\n');
+    assert.equal(mesh.streamIdleTimeoutMs, 300_000);
+    assert.equal(mesh.services.get('ratings')!.streamIdleTimeoutMs, 300_000);
+  });
+
+  it('is set mesh-wide, inherited by services, and overridden per service', () => {
+    const mesh = load(
+      'streamIdleTimeout: 30s\nservices:\n  ratings: {}\n  uploads: { streamIdleTimeout: 15m }\n',
+    );
+    assert.equal(mesh.streamIdleTimeoutMs, 30_000);
+    assert.equal(mesh.services.get('ratings')!.streamIdleTimeoutMs, 30_000);
+    assert.equal(mesh.services.get('uploads')!.streamIdleTimeoutMs, 900_000);
+  });
+
+  it('is refused at its position when it is not a duration', () => {
+    const r = loadMeshText('services:\n  ratings: { streamIdleTimeout: forever }\n', 'm', self);
+    assert.equal(r.ok, false);
+    const [issue] = (r as { issues: { line: number; message: string }[] }).issues;
+    assert.equal(issue!.line, 2);
+    assert.match(issue!.message, /streamIdleTimeout: expected a duration like `5s`/);
+  });
+});
