@@ -19,8 +19,13 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY native/ native/
 COPY src/ src/
 COPY config/ config/
+COPY scripts/build-info.ts scripts/
+# There is no .git in the build context: `meshlet version` names the commit given
+# here (docker build --build-arg MESHLET_COMMIT=$(git rev-parse HEAD) .).
+ARG MESHLET_COMMIT=unknown
 # npm ci runs the package's own scripts: `install` builds the addon with
-# node-gyp (this image has python3, make and g++), `prepare` runs tsc.
+# node-gyp (this image has python3, make and g++), `prepare` runs tsc and
+# records the commit in dist/build-info.json.
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund \
  && test -f dist/main.js \
  && test -f native/original-dst/build/Release/original_dst.node

@@ -1,39 +1,40 @@
-// CLI entry: wiring only. Each command lives in src/cli/<name>.ts and is
-// imported lazily, so `meshlet validate` never loads the data plane.
+// CLI entry: wiring only; the commands are listed in src/cli/commands.ts. Exit
+// codes: 0 ok, 1 the operation failed, 2 a usage error (docs/cli.md).
+import { EXIT_USAGE } from './cli/args.ts';
+import { COMMANDS } from './cli/commands.ts';
+import { formatVersion, versionInfo } from './version.ts';
 
-type Command = (argv: string[]) => Promise<number>;
-
-const COMMANDS: Record<string, { describe: string; load: () => Promise<{ run: Command }> }> = {
-  run: { describe: 'start the sidecar', load: () => import('./cli/run.ts') },
-  validate: {
-    describe: 'check a mesh.yaml, print file:line:col errors',
-    load: () => import('./cli/validate.ts'),
-  },
-  inject: { describe: 'print manifests with the sidecar injected', load: () => import('./cli/inject.ts') },
-  webhook: { describe: 'run the mutating admission webhook', load: () => import('./cli/webhook.ts') },
-  certs: { describe: 'make development certificates (certs dev)', load: () => import('./cli/certs.ts') },
-  graph: { describe: 'service dependency graph from Prometheus', load: () => import('./cli/graph.ts') },
-  'init-iptables': {
-    describe: 'install traffic capture rules',
-    load: () => import('./cli/init-iptables.ts'),
-  },
-};
-
-function usage(): string {
+export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.describe}`);
-  return `usage: meshlet <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+  return `usage: meshlet <command> [options]
+
+commands:
+${lines.join('\n')}
+
+Run 'meshlet <command> --help' for a command's options and examples.
+'meshlet --version' prints the version.
+`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(usage());
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    process.stderr.write(usage());
+    return EXIT_USAGE;
   }
-  const command = COMMANDS[name];
+  if (name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(formatVersion(versionInfo()));
+    return 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    process.stderr.write(`meshlet: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+    const what = name.startsWith('-') ? 'option' : 'command';
+    process.stderr.write(`meshlet: unknown ${what} '${name}'\nRun 'meshlet --help' for the commands.\n`);
+    return EXIT_USAGE;
   }
   const mod = await command.load();
   return mod.run(rest);

@@ -126,7 +126,7 @@ describe('meshlet certs dev', () => {
       2,
       /--days/,
     ],
-    ['unknown flag', ['certs', 'dev', '--bogus'], 2, /Unknown option/],
+    ['unknown flag', ['certs', 'dev', '--bogus'], 2, /^meshlet certs: unknown option '--bogus'\n/],
     [
       'bad service name',
       ['certs', 'dev', '--out', 'x', '--trust-domain', 'td', '--service', 'A/b'],

@@ -1,0 +1,32 @@
+// The command table: one place that lists every subcommand, read by the
+// entry point (src/main.ts) and by `meshlet completion`. Each command lives in
+// src/cli/<name>.ts and is imported lazily, so `meshlet validate` never loads
+// the data plane.
+type Command = (argv: string[]) => Promise<number>;
+
+export interface CommandEntry {
+  readonly describe: string;
+  /** Each module exports `run`, and `USAGE` (its --help text) where it has one: completion reads the flags from it. */
+  readonly load: () => Promise<{ run: Command; USAGE?: string }>;
+}
+
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  run: { describe: 'start the sidecar', load: () => import('./run.ts') },
+  validate: {
+    describe: 'check mesh.yaml files, ConfigMaps or Helm values; print errors and warnings',
+    load: () => import('./validate.ts'),
+  },
+  inject: { describe: 'print manifests with the sidecar injected', load: () => import('./inject.ts') },
+  webhook: { describe: 'run the mutating admission webhook', load: () => import('./webhook.ts') },
+  certs: { describe: 'make development certificates (certs dev)', load: () => import('./certs.ts') },
+  graph: { describe: 'service dependency graph from Prometheus', load: () => import('./graph.ts') },
+  'init-iptables': {
+    describe: 'install traffic capture rules',
+    load: () => import('./init-iptables.ts'),
+  },
+  version: { describe: 'print the version, commit and Node version', load: () => import('./version.ts') },
+  completion: {
+    describe: 'print a shell completion script (bash or zsh)',
+    load: () => import('./completion.ts'),
+  },
+};
