@@ -1,7 +1,7 @@
 // `meshlet graph`: the service dependency graph, built from the sidecars'
 // `meshlet_requests_total` / duration series in Prometheus, the way Kiali
 // builds its graph from Istio's: one edge per caller workload → callee service.
-import { parseArgs } from 'node:util';
+import { failure, runCommand, UsageError } from './args.ts';
 
 export type GraphFormat = 'table' | 'dot' | 'mermaid' | 'json';
 
@@ -13,18 +13,30 @@ export interface GraphEdge {
   /** Which side's series the edge comes from: callers' sidecars when they have one. */
   readonly reporter: 'source' | 'destination';
   readonly rps: number;
-  /** Share of responses that are neither 5xx nor missing; null without traffic. */
+  /** Share of responses that are neither 5xx, nor missing, nor refused by allow rules; null without traffic. */
   readonly successRate: number | null;
+  /** Share refused by the callee's allow rules (403 `RBAC`, counted where it is decided); null when the callee reports nothing. */
+  readonly deniedRate: number | null;
   /** 99th percentile duration in seconds; null without traffic. */
   readonly p99Seconds: number | null;
   /** From the callee side's connection_security_policy; `mixed` when both were seen. */
   readonly mtls: 'mutual_tls' | 'none' | 'mixed' | 'unknown';
 }
 
-const USAGE = `usage: meshlet graph --prometheus URL [--format table|dot|mermaid|json] [--window 5m]
+export const USAGE = `usage: meshlet graph --prometheus URL [--format table|dot|mermaid|json] [--window 5m]
 
 Prints the service graph (source workload -> destination service) with request
-rate, success rate, p99 duration and mTLS, from meshlet metrics in Prometheus.
+rate, success rate, share denied by allow rules, p99 duration and mTLS, from
+meshlet metrics in Prometheus (docs/observability.md).
+
+  --prometheus URL     Prometheus base URL (required)
+  --format FORMAT      table (default), dot, mermaid or json
+  --window DURATION    PromQL range to average over (default 5m)
+  -h, --help           this text
+
+examples:
+  meshlet graph --prometheus http://localhost:9090
+  meshlet graph --prometheus http://prometheus.monitoring:9090 --format dot --window 1h | dot -Tsvg > mesh.svg
 `;
 
 interface Sample {
@@ -32,12 +44,24 @@ interface Sample {
   value: [number, string];
 }
 
+/** The query endpoint under the base URL, keeping a path prefix (Prometheus behind `--web.route-prefix`). */
+function queryUrl(prometheus: string): URL {
+  return new URL('api/v1/query', prometheus.endsWith('/') ? prometheus : `${prometheus}/`);
+}
+
 async function query(prometheus: string, promql: string, time: number): Promise<Sample[]> {
-  const url = new URL('/api/v1/query', prometheus);
+  const url = queryUrl(prometheus);
   url.searchParams.set('query', promql);
   url.searchParams.set('time', String(time));
-  const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    text = await res.text();
+  } catch (err) {
+    // fetch() says only `fetch failed`; the reason (ECONNREFUSED, ENOTFOUND, ...) is in `cause`.
+    throw new Error(`cannot query Prometheus at ${queryUrl(prometheus).href}: ${causeOf(err)}`);
+  }
   let body: { status?: string; error?: string; data?: { resultType: string; result: Sample[] } };
   try {
     body = JSON.parse(text);
@@ -48,6 +72,16 @@ async function query(prometheus: string, promql: string, time: number): Promise<
     throw new Error(`Prometheus query failed (${res.status}): ${body.error ?? text.slice(0, 200)}`);
   }
   return body.data.result;
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError') return 'no answer within 15 s';
+  const cause = e.cause;
+  if (cause?.code !== undefined && cause.message !== undefined && !cause.message.includes(cause.code)) {
+    return `${cause.code} (${cause.message})`;
+  }
+  return cause?.message ?? cause?.code ?? e.message ?? String(err);
 }
 
 const edgeKey = (m: Record<string, string>) =>
@@ -68,11 +102,16 @@ export async function buildGraph(prometheus: string, window: string): Promise<Gr
   const time = Date.now() / 1000;
   const perReporter = async (reporter: 'source' | 'destination') => {
     const sel = `reporter="${reporter}"`;
-    const [rps, ok, p99] = await Promise.all([
+    const [rps, ok, denied, p99] = await Promise.all([
       query(prometheus, `sum by (${by}) (rate(meshlet_requests_total{${sel}}[${window}]))`, time),
       query(
         prometheus,
-        `sum by (${by}) (rate(meshlet_requests_total{${sel},response_code!~"5..|0"}[${window}]))`,
+        `sum by (${by}) (rate(meshlet_requests_total{${sel},response_code!~"5..|0",response_flags!="RBAC"}[${window}]))`,
+        time,
+      ),
+      query(
+        prometheus,
+        `sum by (${by}) (rate(meshlet_requests_total{${sel},response_flags="RBAC"}[${window}]))`,
         time,
       ),
       query(
@@ -81,7 +120,7 @@ export async function buildGraph(prometheus: string, window: string): Promise<Gr
         time,
       ),
     ]);
-    return { rps, ok: byEdge(ok), p99: byEdge(p99) };
+    return { rps, ok: byEdge(ok), denied: byEdge(denied), p99: byEdge(p99) };
   };
   const [src, dst, security] = await Promise.all([
     perReporter('source'),
@@ -109,8 +148,19 @@ export async function buildGraph(prometheus: string, window: string): Promise<Gr
     return mutual ? 'mutual_tls' : plain ? 'none' : 'unknown';
   };
 
+  // Allow rules are decided by the callee: its share of denials applies to
+  // the edge whichever side's counts are shown.
+  const deniedShare = new Map<string, number>();
+  for (const s of dst.rps) {
+    const total = Number(s.value[1]);
+    const key = edgeKey(s.metric);
+    if (total > 0) deniedShare.set(key, Math.min(1, (dst.denied.get(key) ?? 0) / total));
+  }
+
   // The caller's view when it has a sidecar (it sees connect failures and
-  // timeouts too); the callee's view for callers outside the mesh.
+  // timeouts too); the callee's view for callers outside the mesh. The
+  // caller sees a denial as a plain 403, so its success share loses the
+  // callee's denied share.
   const edges = new Map<string, GraphEdge>();
   for (const [reporter, side] of [
     ['source', src],
@@ -121,12 +171,16 @@ export async function buildGraph(prometheus: string, window: string): Promise<Gr
       if (edges.has(key)) continue;
       const rps = Number(s.value[1]);
       const ok = side.ok.get(key) ?? 0;
+      const denied = deniedShare.get(key) ?? null;
+      const okShare = rps > 0 ? ok / rps : null;
       edges.set(key, {
         source: s.metric.source_workload ?? 'unknown',
         destination: s.metric.destination_service_name ?? 'unknown',
         reporter,
         rps,
-        successRate: rps > 0 ? ok / rps : null,
+        successRate:
+          okShare === null ? null : reporter === 'source' ? Math.max(0, okShare - (denied ?? 0)) : okShare,
+        deniedRate: rps > 0 ? denied : null,
         p99Seconds: finite(side.p99.get(key)),
         mtls: mtlsOf(key),
       });
@@ -142,7 +196,8 @@ const fmtPct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)
 const fmtMs = (v: number | null) => (v === null ? '-' : `${(v * 1000).toFixed(v < 0.01 ? 2 : 1)}ms`);
 
 function edgeLabel(e: GraphEdge): string {
-  return `${fmtRps(e.rps)} rps, ${fmtPct(e.successRate)} ok, p99 ${fmtMs(e.p99Seconds)}${e.mtls === 'mutual_tls' ? ', mTLS' : ''}`;
+  const denied = e.deniedRate !== null && e.deniedRate > 0 ? `, ${fmtPct(e.deniedRate)} denied` : '';
+  return `${fmtRps(e.rps)} rps, ${fmtPct(e.successRate)} ok${denied}, p99 ${fmtMs(e.p99Seconds)}${e.mtls === 'mutual_tls' ? ', mTLS' : ''}`;
 }
 
 const dotId = (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
@@ -180,12 +235,13 @@ export function renderGraph(edges: readonly GraphEdge[], format: GraphFormat, wi
       return `${lines.join('\n')}\n`;
     }
     case 'table': {
-      const header = ['SOURCE', 'DESTINATION', 'RPS', 'SUCCESS', 'P99', 'MTLS'];
+      const header = ['SOURCE', 'DESTINATION', 'RPS', 'SUCCESS', 'DENIED', 'P99', 'MTLS'];
       const rows = edges.map((e) => [
         e.source,
         e.destination,
         fmtRps(e.rps),
         fmtPct(e.successRate),
+        fmtPct(e.deniedRate),
         fmtMs(e.p99Seconds),
         e.mtls,
       ]);
@@ -202,45 +258,34 @@ export function renderGraph(edges: readonly GraphEdge[], format: GraphFormat, wi
 
 const FORMATS: readonly GraphFormat[] = ['table', 'dot', 'mermaid', 'json'];
 
-export async function run(argv: string[]): Promise<number> {
-  let values: { prometheus?: string; format?: string; window?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        prometheus: { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        window: { type: 'string', default: '5m' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    process.stderr.write(`meshlet graph: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const format = values.format as GraphFormat;
-  const window = values.window ?? '5m';
-  if (values.prometheus === undefined || !FORMATS.includes(format) || !/^\d+(ms|s|m|h|d|w|y)$/.test(window)) {
-    process.stderr.write(
-      `meshlet graph: need --prometheus URL, a --format of ${FORMATS.join('|')} and a --window like 5m\n\n${USAGE}`,
-    );
-    return 2;
-  }
-  try {
-    const edges = await buildGraph(values.prometheus, window);
-    process.stdout.write(renderGraph(edges, format, window));
-    if (edges.length === 0) process.stderr.write(`meshlet graph: no requests in the last ${window}\n`);
-    return 0;
-  } catch (err) {
-    // fetch() hides the reason (ECONNREFUSED, bad port, ...) in `cause`.
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message;
-    process.stderr.write(`meshlet graph: ${(err as Error).message}${why ? ` (${why})` : ''}\n`);
-    return 1;
-  }
+const OPTIONS = {
+  prometheus: { type: 'string' },
+  format: { type: 'string', default: 'table' },
+  window: { type: 'string', default: '5m' },
+} as const;
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('graph', argv, { options: OPTIONS, usage: USAGE }, async ({ values }) => {
+    const format = values.format as GraphFormat;
+    const window = values.window ?? '5m';
+    const prometheus = values.prometheus;
+    if (prometheus === undefined) throw new UsageError('--prometheus URL is required');
+    if (!URL.canParse(prometheus) || !/^https?:$/.test(new URL(prometheus).protocol)) {
+      throw new UsageError(`--prometheus must be an http(s) URL, not '${prometheus}'`);
+    }
+    if (!FORMATS.includes(format)) {
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`);
+    }
+    if (!/^\d+(ms|s|m|h|d|w|y)$/.test(window)) {
+      throw new UsageError(`--window must be a PromQL duration like 5m, not '${window}'`);
+    }
+    try {
+      const edges = await buildGraph(prometheus, window);
+      process.stdout.write(renderGraph(edges, format, window));
+      if (edges.length === 0) process.stderr.write(`meshlet graph: no requests in the last ${window}\n`);
+      return 0;
+    } catch (err) {
+      return failure('graph', (err as Error).message);
+    }
+  });
 }

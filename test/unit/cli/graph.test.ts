@@ -32,6 +32,7 @@ const EDGES: GraphEdge[] = [
     reporter: 'source',
     rps: 12.345,
     successRate: 0.75,
+    deniedRate: 0,
     p99Seconds: 0.02485,
     mtls: 'mutual_tls',
   },
@@ -41,7 +42,18 @@ const EDGES: GraphEdge[] = [
     reporter: 'destination',
     rps: 0.5,
     successRate: 1,
+    deniedRate: null,
     p99Seconds: null,
+    mtls: 'none',
+  },
+  {
+    source: 'unknown',
+    destination: 'reviews',
+    reporter: 'destination',
+    rps: 2,
+    successRate: 0,
+    deniedRate: 1,
+    p99Seconds: 0.001,
     mtls: 'none',
   },
 ];
@@ -51,9 +63,10 @@ describe('renderGraph', () => {
     assert.equal(
       renderGraph(EDGES, 'table', '5m'),
       [
-        'SOURCE    DESTINATION  RPS   SUCCESS  P99     MTLS',
-        'frontend  backend      12.3  75.0%    24.9ms  mutual_tls',
-        'unknown   frontend     0.50  100.0%   -       none',
+        'SOURCE    DESTINATION  RPS   SUCCESS  DENIED  P99     MTLS',
+        'frontend  backend      12.3  75.0%    0.0%    24.9ms  mutual_tls',
+        'unknown   frontend     0.50  100.0%   -       -       none',
+        'unknown   reviews      2.0   0.0%     100.0%  1.00ms  none',
         '',
       ].join('\n'),
     );
@@ -68,6 +81,7 @@ describe('renderGraph', () => {
         '  node [shape=box];',
         '  "frontend" -> "backend" [label="12.3 rps, 75.0% ok, p99 24.9ms, mTLS", style=solid];',
         '  "unknown" -> "frontend" [label="0.50 rps, 100.0% ok, p99 -", style=dashed];',
+        '  "unknown" -> "reviews" [label="2.0 rps, 0.0% ok, 100.0% denied, p99 1.00ms", style=dashed];',
         '}',
         '',
       ].join('\n'),
@@ -81,6 +95,7 @@ describe('renderGraph', () => {
         'graph LR',
         '  n0["frontend"] ==>|"12.3 rps, 75.0% ok, p99 24.9ms, mTLS"| n1["backend"]',
         '  n2["unknown"] -->|"0.50 rps, 100.0% ok, p99 -"| n0["frontend"]',
+        '  n2["unknown"] -->|"2.0 rps, 0.0% ok, 100.0% denied, p99 1.00ms"| n3["reviews"]',
         '',
       ].join('\n'),
     );
@@ -95,9 +110,19 @@ describe('meshlet graph against a real Prometheus', () => {
   it('rejects bad arguments with exit code 2 and an unreachable Prometheus with 1', async () => {
     const noUrl = await cli(['--format', 'json']);
     assert.equal(noUrl.code, 2);
-    assert.match(noUrl.stderr, /--prometheus URL/);
-    assert.equal((await cli(['--prometheus', 'http://127.0.0.1:9', '--format', 'svg'])).code, 2);
+    assert.equal(
+      noUrl.stderr,
+      "meshlet graph: --prometheus URL is required\nRun 'meshlet graph --help' for usage.\n",
+    );
+    const svg = await cli(['--prometheus', 'http://127.0.0.1:9', '--format', 'svg']);
+    assert.equal(svg.code, 2);
+    assert.match(
+      svg.stderr,
+      /^meshlet graph: --format must be one of table, dot, mermaid, json, not 'svg'\n/,
+    );
     assert.equal((await cli(['--prometheus', 'http://127.0.0.1:9', '--window', 'five'])).code, 2);
+    assert.equal((await cli(['--prometheus', 'localhost:9090'])).code, 2);
+    assert.equal((await cli(['--prometheus'])).code, 2);
     const closed = createServer().listen(0, '127.0.0.1');
     await once(closed, 'listening');
     const port = (closed.address() as AddressInfo).port;
@@ -105,7 +130,13 @@ describe('meshlet graph against a real Prometheus', () => {
     await once(closed, 'close');
     const down = await cli(['--prometheus', `http://127.0.0.1:${port}`]);
     assert.equal(down.code, 1);
-    assert.match(down.stderr, /meshlet graph: .*ECONNREFUSED/);
+    // The URL it tried and why, not fetch()'s bare `fetch failed`.
+    assert.equal(
+      down.stderr,
+      `meshlet graph: cannot query Prometheus at http://127.0.0.1:${port}/api/v1/query: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+    );
+    const prefixed = await cli(['--prometheus', `http://127.0.0.1:${port}/prom`]);
+    assert.match(prefixed.stderr, new RegExp(`at http://127\\.0\\.0\\.1:${port}/prom/api/v1/query: `));
   });
 
   it('builds exactly the edges the sidecars reported', { timeout: 90_000 }, async (t) => {
@@ -130,6 +161,14 @@ describe('meshlet graph against a real Prometheus', () => {
       destination_service_name: 'backend',
       destination_version: version,
       connection_security_policy: reporter === 'source' ? 'unknown' : 'mutual_tls',
+    });
+    // frontend -> ratings: every call refused by ratings' allow rules. The
+    // caller sees a plain 403; the callee records the RBAC flag.
+    const toRatings = (reporter: 'source' | 'destination'): StaticRequestLabels => ({
+      ...toBackend(reporter, 'v1'),
+      destination_workload: 'ratings-v1',
+      destination_service: 'ratings.shop.svc.cluster.local',
+      destination_service_name: 'ratings',
     });
     const fromIngress: StaticRequestLabels = {
       ...base,
@@ -158,6 +197,8 @@ describe('meshlet graph against a real Prometheus', () => {
     const [frontend, backend] = sidecars as [(typeof sidecars)[0], (typeof sidecars)[0]];
     const tick = () => {
       frontend.metrics.recorder(fromIngress).record('GET', 200, '-', 0.004, 0, 10, undefined);
+      frontend.metrics.recorder(toRatings('source')).record('GET', 403, '-', 0.002, 0, 10, undefined);
+      backend.metrics.recorder(toRatings('destination')).record('GET', 403, 'RBAC', 0.001, 0, 10, undefined);
       // frontend -> backend: three good answers and one 500 each tick, all 20 ms.
       for (const [version, code] of [
         ['v1', 200],
@@ -186,10 +227,15 @@ describe('meshlet graph against a real Prometheus', () => {
         edges.map((e) => [e.source, e.destination, e.reporter, e.mtls]),
         [
           ['frontend', 'backend', 'source', 'mutual_tls'],
+          ['frontend', 'ratings', 'source', 'mutual_tls'],
           ['unknown', 'frontend', 'destination', 'none'],
         ],
       );
-      const [fb, inf] = edges as [GraphEdge, GraphEdge];
+      const [fb, fr, inf] = edges as [GraphEdge, GraphEdge, GraphEdge];
+      // A fully denied edge is no success, though the caller saw only 4xx.
+      assert.equal(fr.successRate, 0);
+      assert.equal(fr.deniedRate, 1);
+      assert.equal(fb.deniedRate, 0);
       assert.ok(fb.rps > 0 && inf.rps > 0);
       // One 500 in four calls; all queries share one evaluation time, so the ratio holds.
       assert.ok(Math.abs(fb.successRate! - 0.75) < 1e-6, String(fb.successRate));
@@ -205,13 +251,14 @@ describe('meshlet graph against a real Prometheus', () => {
       assert.equal(parsed.window, '1m');
       assert.deepEqual(
         parsed.edges.map((e) => `${e.source}->${e.destination}`),
-        ['frontend->backend', 'unknown->frontend'],
+        ['frontend->backend', 'frontend->ratings', 'unknown->frontend'],
       );
       const table = await cli(['--prometheus', prom.url]);
       assert.equal(table.code, 0, table.stderr);
       // 24.85 ms sits on the rounding edge: Prometheus's float arithmetic gives 24.8499... or 24.8500...
-      assert.match(table.stdout, /^frontend\s+backend\s+\S+\s+75\.0%\s+24\.[89]ms\s+mutual_tls$/m);
-      assert.match(table.stdout, /^unknown\s+frontend\s+\S+\s+100\.0%\s+\S+\s+none$/m);
+      assert.match(table.stdout, /^frontend\s+backend\s+\S+\s+75\.0%\s+0\.0%\s+24\.[89]ms\s+mutual_tls$/m);
+      assert.match(table.stdout, /^frontend\s+ratings\s+\S+\s+0\.0%\s+100\.0%\s+\S+\s+mutual_tls$/m);
+      assert.match(table.stdout, /^unknown\s+frontend\s+\S+\s+100\.0%\s+0\.0%\s+\S+\s+none$/m);
     } finally {
       clearInterval(feeder);
       await prom.stop();
