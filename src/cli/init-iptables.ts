@@ -3,7 +3,6 @@
 // `iptables-restore --noflush`, leaving any other nat rules alone. Safe to
 // re-run: our chains are recreated and the jumps into them never doubled.
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import {
   buildCaptureRules,
   buildCleanupRules,
@@ -15,8 +14,9 @@ import {
   parsePortList,
   validateCaptureOptions,
 } from '../capture/rules.ts';
+import { failure, runCommand, UsageError } from './args.ts';
 
-const USAGE = `usage: meshlet init-iptables [options]
+export const USAGE = `usage: meshlet init-iptables [options]
 
 Installs the nat rules that send the pod's TCP traffic through meshlet.
 Every option can also be given by the environment variable in brackets.
@@ -35,7 +35,14 @@ Every option can also be given by the environment variable in brackets.
   --backend nft|legacy             iptables flavour (default: the system's iptables-restore)
                                    [MESHLET_IPTABLES_BACKEND]
   --cleanup                        remove meshlet's rules instead of installing them
-  --dry-run                        print the rulesets, change nothing
+  --dry-run                        print the rulesets, change nothing (with --cleanup:
+                                   what would be deleted)
+  -h, --help                       this text
+
+examples:
+  meshlet init-iptables --dry-run --exclude-outbound-ports 5432
+  MESHLET_PROXY_UID=1337 meshlet init-iptables --exclude-outbound-ip-ranges 10.96.0.0/12
+  meshlet init-iptables --cleanup --dry-run
 `;
 
 const OPTIONS = {
@@ -52,7 +59,6 @@ const OPTIONS = {
   backend: { type: 'string' },
   cleanup: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -104,10 +110,39 @@ function tool(family: 4 | 6, backend: string | undefined, action: 'save' | 'rest
   return backend === undefined ? `${base}-${action}` : `${base}-${backend}-${action}`;
 }
 
-/** Current nat table text; '' when the table (or the tool) is not there yet. */
-function saveNat(family: 4 | 6, backend: string | undefined): string {
-  const result = spawnSync(tool(family, backend, 'save'), ['-t', 'nat'], { encoding: 'utf8' });
-  return result.status === 0 ? result.stdout : '';
+/** Current nat table text, or why it could not be read (no table yet, no tool, not root). */
+function saveNat(family: 4 | 6, backend: string | undefined): { text: string } | { error: string } {
+  const cmd = tool(family, backend, 'save');
+  const result = spawnSync(cmd, ['-t', 'nat'], { encoding: 'utf8' });
+  if (result.error !== undefined) return { error: `${cmd}: ${result.error.message}` };
+  if (result.status !== 0) {
+    return { error: `${cmd} exited with status ${result.status}: ${result.stderr.trim().split('\n')[0]}` };
+  }
+  return { text: result.stdout };
+}
+
+/**
+ * The cleanup ruleset, with a comment saying what it is based on. A dry run
+ * that cannot read the table shows what removing a default install of these
+ * options would delete, rather than nothing.
+ */
+function cleanupPlan(
+  family: 4 | 6,
+  saved: { text: string } | { error: string },
+  opts: CaptureOptions,
+  dryRun: boolean,
+): { note: string; rules: string | null } {
+  if ('text' in saved) {
+    const rules = buildCleanupRules(saved.text);
+    return /^-[DFX] /m.test(rules)
+      ? { note: `# meshlet rules found in the IPv${family} nat table; deleting them`, rules }
+      : { note: `# no meshlet rules in the IPv${family} nat table: nothing to delete`, rules: null };
+  }
+  if (!dryRun) return { note: '', rules: buildCleanupRules('') };
+  return {
+    note: `# cannot read the IPv${family} nat table (${saved.error});\n# deleting the rules these options install would run:`,
+    rules: buildCleanupRules(buildCaptureRules(opts, family, '')),
+  };
 }
 
 function restoreNat(family: 4 | 6, backend: string | undefined, rules: string): string | null {
@@ -118,54 +153,52 @@ function restoreNat(family: 4 | 6, backend: string | undefined, rules: string): 
   return null;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
-  } catch (err) {
-    process.stderr.write(`meshlet init-iptables: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const env = process.env;
-  const backend = (values.backend as string | undefined) ?? env.MESHLET_IPTABLES_BACKEND;
-  if (backend !== undefined && backend !== 'nft' && backend !== 'legacy') {
-    process.stderr.write(`meshlet init-iptables: --backend must be 'nft' or 'legacy', not '${backend}'\n`);
-    return 2;
-  }
-  let opts: CaptureOptions;
-  try {
-    opts = captureOptionsFrom(values, env);
-  } catch (err) {
-    if (!(err instanceof CaptureOptionsError)) throw err;
-    process.stderr.write(`meshlet init-iptables: ${err.message}\n`);
-    return 2;
-  }
-  const ipv6 =
-    values.ipv6 === true || env.MESHLET_CAPTURE_IPV6 === '1' || env.MESHLET_CAPTURE_IPV6 === 'true';
-  const families: (4 | 6)[] = ipv6 ? [4, 6] : [4];
-  const dryRun = values['dry-run'] === true;
+export function run(argv: string[]): Promise<number> {
+  return runCommand('init-iptables', argv, { options: OPTIONS, usage: USAGE }, ({ values }) => {
+    const env = process.env;
+    const backend = values.backend ?? env.MESHLET_IPTABLES_BACKEND;
+    if (backend !== undefined && backend !== 'nft' && backend !== 'legacy') {
+      throw new UsageError(`--backend must be 'nft' or 'legacy', not '${backend}'`);
+    }
+    let opts: CaptureOptions;
+    try {
+      opts = captureOptionsFrom(values, env);
+    } catch (err) {
+      if (err instanceof CaptureOptionsError) throw new UsageError(err.message);
+      throw err;
+    }
+    const ipv6 =
+      values.ipv6 === true || env.MESHLET_CAPTURE_IPV6 === '1' || env.MESHLET_CAPTURE_IPV6 === 'true';
+    const families: (4 | 6)[] = ipv6 ? [4, 6] : [4];
+    const dryRun = values['dry-run'] === true;
+    const cleanup = values.cleanup === true;
 
-  for (const family of families) {
-    // Reading is harmless, so a dry run prints exactly what would be loaded.
-    const existing = saveNat(family, backend);
-    const rules =
-      values.cleanup === true ? buildCleanupRules(existing) : buildCaptureRules(opts, family, existing);
-    if (dryRun) {
-      process.stdout.write(`# ${tool(family, backend, 'restore')} --noflush\n${rules}`);
-      continue;
+    for (const family of families) {
+      // Reading is harmless, so a dry run prints exactly what would be loaded.
+      const saved = saveNat(family, backend);
+      let rules: string | null;
+      if (cleanup) {
+        const plan = cleanupPlan(family, saved, opts, dryRun);
+        if (dryRun) process.stdout.write(`${plan.note}\n`);
+        rules = plan.rules;
+      } else {
+        rules = buildCaptureRules(opts, family, 'text' in saved ? saved.text : '');
+      }
+      if (rules === null) {
+        if (!dryRun)
+          process.stdout.write(`meshlet init-iptables: IPv${family} has no meshlet rules to remove\n`);
+        continue;
+      }
+      if (dryRun) {
+        process.stdout.write(`# ${tool(family, backend, 'restore')} --noflush\n${rules}`);
+        continue;
+      }
+      const error = restoreNat(family, backend, rules);
+      if (error !== null) return failure('init-iptables', `${error}\n--- ruleset ---\n${rules}`);
+      process.stdout.write(
+        `meshlet init-iptables: IPv${family} ${cleanup ? 'rules removed' : 'capture installed'}\n`,
+      );
     }
-    const failure = restoreNat(family, backend, rules);
-    if (failure !== null) {
-      process.stderr.write(`meshlet init-iptables: ${failure}\n--- ruleset ---\n${rules}`);
-      return 1;
-    }
-    process.stdout.write(
-      `meshlet init-iptables: IPv${family} ${values.cleanup === true ? 'rules removed' : 'capture installed'}\n`,
-    );
-  }
-  return 0;
+    return 0;
+  });
 }
