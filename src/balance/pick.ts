@@ -1,0 +1,36 @@
+// The choice of one endpoint among the eligible ones of a version. Power of
+// two choices (P2C): draw two distinct endpoints at random and take the
+// cheaper, which avoids herding onto one "best" endpoint that every sidecar
+// would agree on; the cost is Linkerd's peak-EWMA latency × (pending + 1), or
+// the pending count alone for `least-request` (Envoy's default choice count
+// of two). Random source injected, so tests are exact.
+import type { PeakEwma } from './ewma.ts';
+
+export type RandomSource = () => number;
+
+export interface Candidate {
+  readonly pending: number;
+  readonly ewma: PeakEwma;
+}
+
+export function pickPeakEwma<T extends Candidate>(list: readonly T[], random: RandomSource, now: number): T {
+  const n = list.length;
+  if (n === 1) return list[0]!;
+  const i = (random() * n) | 0;
+  let j = (random() * (n - 1)) | 0;
+  if (j >= i) j++;
+  const a = list[i]!;
+  const b = list[j]!;
+  return b.ewma.value(now) * (b.pending + 1) < a.ewma.value(now) * (a.pending + 1) ? b : a;
+}
+
+export function pickLeastRequest<T extends Candidate>(list: readonly T[], random: RandomSource): T {
+  const n = list.length;
+  if (n === 1) return list[0]!;
+  const i = (random() * n) | 0;
+  let j = (random() * (n - 1)) | 0;
+  if (j >= i) j++;
+  const a = list[i]!;
+  const b = list[j]!;
+  return b.pending < a.pending ? b : a;
+}
