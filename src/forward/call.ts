@@ -49,13 +49,6 @@ export type CallDone = (
 /** Writes a proxy-generated error reply (the single rescue step for errors with a response). */
 export type ErrorReply<R extends Downstream = ServerResponse> = (res: R, err: ProxyError) => void;
 
-/**
- * A request body still unread when the exchange ends (an upstream that
- * answered early) is read and dropped up to this size so the client's
- * keep-alive connection stays usable; past it the connection is closed.
- */
-export const MAX_DRAIN_BYTES = 256 * 1024;
-
 const NO_KEYS: ReadonlySet<string> = new Set();
 
 export class UpstreamCall<R extends Downstream = ServerResponse> implements Dispatcher.DispatchHandler {
@@ -180,6 +173,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     copyResponseHeaders(headers, out);
     const extra = this.#plan.responseHeaders;
     if (extra !== null) for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
+    this.#closeIfBodyUnread();
     this.#res.writeHead(statusCode, out);
   }
 
@@ -273,7 +267,10 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     if (this.#finished) return;
     this.#clearTimer();
     if (this.#started) this.#res.destroy();
-    else this.#reply(this.#res, err);
+    else {
+      this.#closeIfBodyUnread();
+      this.#reply(this.#res, err);
+    }
     this.#finish(this.#started ? this.#status : err.status, err.flag, err);
     this.#controller?.abort(err);
   }
@@ -304,8 +301,6 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#idleTimer = null;
     if (this.#finished) return;
     this.#report('cancelled');
-    // A stalled upload will not finish: the connection closes after the reply.
-    if (this.#body !== null && !this.#body.complete) this.#noKeepAlive();
     // 408 if the caller has had nothing yet, else the stream is cut (giveUp resets it).
     this.#giveUp(new ProxyError('SI', `no data in either direction for ${this.#plan.streamIdleTimeoutMs}ms`));
   }
@@ -330,19 +325,17 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#res.off('close', onClientClose);
     if (this.#waitingDrain) this.#res.off('drain', onClientDrain);
     (this.#res as unknown as CallResponse)[kCall] = undefined;
-    if (flags !== 'DC') this.#settleBody();
     this.#done(status, flags, this.#sent, this.#bytes, err);
   }
 
   /**
-   * The upstream answered (or we did) before the caller finished sending: on
-   * HTTP/1.1 the unread rest would be parsed as the next request, so it is
-   * read and dropped (bounded), or the connection is closed.
+   * The upstream answered (or we do) before the caller finished sending: on
+   * HTTP/1.1 the unread rest would be parsed as the next request, and undici
+   * stops reading it once the upstream is done. Say `connection: close` and
+   * close after this response, as nginx does for a body it will not read.
    */
-  #settleBody(): void {
-    const body = this.#body;
-    if (body === null || body.complete || body.destroyed) return;
-    drainBody(body);
+  #closeIfBodyUnread(): void {
+    if (this.#body !== null && !this.#body.complete) this.#noKeepAlive();
   }
 
   /** HTTP/1.1: close the connection once this response is out (HTTP/2 streams need nothing). */
@@ -366,18 +359,6 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
       this.#timer = null;
     }
   }
-}
-
-/** Reads and drops what is left of a request body, up to MAX_DRAIN_BYTES; past that the connection goes. */
-function drainBody(body: IncomingMessage): void {
-  let left = MAX_DRAIN_BYTES;
-  body.removeAllListeners('data');
-  body.on('data', (chunk: Buffer) => {
-    left -= chunk.length;
-    if (left < 0) body.socket?.destroy();
-  });
-  body.on('error', () => {});
-  body.resume();
 }
 
 const kCall = Symbol('meshlet.upstreamCall');
