@@ -112,7 +112,9 @@ export function createInboundListener(
       req,
       res,
       {
-        dispatcher: sidecar.pools.get(target.origin, null),
+        upstream: sidecar.pools.upstream(target.origin, null),
+        streamIdleTimeoutMs: (sidecar.config.current.services.get(self.service) ?? sidecar.config.current)
+          .streamIdleTimeoutMs,
         method,
         path: target.path,
         headers,

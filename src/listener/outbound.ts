@@ -112,7 +112,8 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       req,
       res,
       {
-        dispatcher: sidecar.pools.get(target.origin, target.peerId),
+        upstream: sidecar.pools.upstream(target.origin, target.peerId),
+        streamIdleTimeoutMs: (target.service ?? sidecar.config.current).streamIdleTimeoutMs,
         method,
         path: target.path,
         headers,
