@@ -1,0 +1,260 @@
+// HTTP/1.1 proxy conformance at the request edge (RFC 9110/9112), on a live
+// sidecar: every network value that becomes a URL or port is checked first
+// (a bad Host is 400 DPE, never a crash), two Hosts are refused locally, an
+// absolute-form target replaces the Host, pipelined requests keep their
+// order and semantics, CONNECT tunnels egress, and an h2c offer is served
+// over HTTP/1.1.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createServer as createNetServer, connect, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { rawExchange, type RunningSidecar, startServer, startSidecar } from '../helpers/mesh.ts';
+import { metricSum } from '../helpers/mtls.ts';
+
+const run = promisify(execFile);
+
+/** Writes `data` on one connection and collects until `responses` HTTP responses (by status line) or `ms`. */
+function pipelined(port: number, data: string, responses: number, ms = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    let out = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(out);
+    };
+    const timer = setTimeout(done, ms);
+    socket.on('data', (d) => {
+      out += d.toString('latin1');
+      if ((out.match(/HTTP\/1\.1 \d{3} /g)?.length ?? 0) >= responses && out.includes('\r\n\r\n')) {
+        // Let the last body arrive.
+        setTimeout(done, 100);
+      }
+    });
+    socket.on('error', reject);
+    socket.write(data);
+  });
+}
+
+describe('HTTP/1.1 edge cases', () => {
+  let app: Awaited<ReturnType<typeof startServer>>;
+  let echo: ReturnType<typeof createNetServer>;
+  let echoPort: number;
+  let sidecar: RunningSidecar;
+  let strict: RunningSidecar;
+  const seen: Array<{ method: string; url: string; host: string | undefined }> = [];
+  let store = 'old';
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let connections = 0;
+
+  before(async () => {
+    app = await startServer((req, res) => {
+      seen.push({ method: req.method!, url: req.url!, host: req.headers.host });
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        // A slow write: a GET forwarded before it finished would read the old value.
+        const delay = req.method === 'PUT' ? 200 : 5;
+        setTimeout(() => {
+          if (req.method === 'PUT') store = Buffer.concat(chunks).toString();
+          inFlight--;
+          res.end(req.method === 'GET' ? store : 'ok');
+        }, delay);
+      });
+    });
+    app.server.on('connection', () => connections++);
+    echo = createNetServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    echoPort = (echo.address() as { port: number }).port;
+    const yaml = (policy: string) => `mtls: disable
+outboundTrafficPolicy: ${policy}
+services:
+  app:
+    port: 80
+    versions: { v1: { host: 127.0.0.1, port: ${app.port} } }
+    routes:
+      - match: { path: { prefix: / } }
+        split: { v1: 1 }
+`;
+    sidecar = await startSidecar({
+      configText: yaml('allowAny'),
+      env: { MESHLET_APP_PORT: String(app.port) },
+    });
+    strict = await startSidecar({ configText: yaml('registryOnly') });
+  });
+  after(async () => {
+    await sidecar?.stop();
+    await strict?.stop();
+    await app?.close();
+    echo?.close();
+  });
+
+  const normal = async (s = sidecar) => {
+    const res = await request(`http://127.0.0.1:${s.outbound}/k`, { headers: { host: 'app' } });
+    assert.equal(res.statusCode, 200);
+    await res.body.text();
+  };
+  const assertDpe = (raw: string, what: string) => {
+    assert.match(raw, /^HTTP\/1\.1 400 /, `${what}: ${raw.slice(0, 200)}`);
+    assert.match(raw, /x-meshlet-error: DPE/i, what);
+  };
+
+  it('a Host outside the authority grammar is 400 DPE, and the sidecar lives on', async () => {
+    for (const host of [
+      '127.0.0.1:99999',
+      'a b',
+      '[',
+      '%',
+      'a/b',
+      'svc:99999',
+      '[::1',
+      'svc:0',
+      '1.2.3.999',
+    ]) {
+      assertDpe(
+        await rawExchange(
+          sidecar.outbound,
+          `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+          3000,
+        ),
+        `Host ${host}`,
+      );
+      if (!host.includes('/') && host !== 'a b')
+        assertDpe(
+          await rawExchange(
+            sidecar.outbound,
+            `GET http://${host}/x HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n`,
+            3000,
+          ),
+          `absolute-form ${host}`,
+        );
+      assert.equal(sidecar.proc.exitCode, null, `the sidecar died on Host ${host}:\n${sidecar.output()}`);
+    }
+    await normal();
+  });
+
+  it('two Host headers are 400 DPE answered locally: no upstream attempt', async () => {
+    const before = seen.length;
+    const raw = await rawExchange(
+      sidecar.outbound,
+      'GET /k HTTP/1.1\r\nHost: app\r\nHost: app\r\nConnection: close\r\n\r\n',
+      3000,
+    );
+    assertDpe(raw, 'two Hosts');
+    assert.equal(seen.length, before, 'the upstream saw nothing');
+    await normal();
+  });
+
+  it('an absolute-form target replaces the Host header with its authority', async () => {
+    const raw = await rawExchange(
+      sidecar.outbound,
+      'GET http://app/k HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+    );
+    assert.match(raw, /^HTTP\/1\.1 200 /, raw.slice(0, 200));
+    assert.equal(seen.at(-1)!.host, 'app');
+    assert.equal(seen.at(-1)!.url, '/k');
+  });
+
+  it('a pipelined PUT then GET returns the new value (the PUT completes first)', async () => {
+    store = 'old';
+    const body = 'new-value';
+    const raw = await pipelined(
+      sidecar.outbound,
+      `PUT /k HTTP/1.1\r\nHost: app\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+        'GET /k HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n',
+      2,
+    );
+    const bodies = raw
+      .split(/HTTP\/1\.1 \d{3} [^\r]*\r\n/)
+      .slice(1)
+      .map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+    assert.equal(bodies.length, 2, raw);
+    assert.equal(bodies[0], 'ok');
+    assert.equal(bodies[1], 'new-value');
+  });
+
+  it('100 pipelined GETs are answered in order, one upstream request at a time', async () => {
+    maxInFlight = 0;
+    const connectionsBefore = connections;
+    let data = '';
+    for (let i = 0; i < 100; i++)
+      data += `GET /k?i=${i} HTTP/1.1\r\nHost: app\r\n${i === 99 ? 'Connection: close\r\n' : ''}\r\n`;
+    const raw = await pipelined(sidecar.outbound, data, 100, 20_000);
+    assert.equal(raw.match(/HTTP\/1\.1 200 /g)?.length, 100);
+    const order = seen.slice(-100).map((s) => Number(new URL(s.url, 'http://x').searchParams.get('i')));
+    assert.deepEqual(order, [...Array(100).keys()]);
+    assert.equal(maxInFlight, 1, 'never two upstream requests at once for one client connection');
+    assert.ok(
+      connections - connectionsBefore <= 1,
+      `opened ${connections - connectionsBefore} upstream connections`,
+    );
+  });
+
+  it('CONNECT to a host outside the registry is a TCP tunnel under allowAny, counted like passthrough', async () => {
+    const before = await metricSum(sidecar, 'meshlet_tcp_connections_total', { direction: 'outbound' });
+    const raw = await rawExchange(
+      sidecar.outbound,
+      `CONNECT 127.0.0.1:${echoPort} HTTP/1.1\r\nHost: 127.0.0.1:${echoPort}\r\n\r\nping`,
+      1000,
+    );
+    assert.match(raw, /^HTTP\/1\.1 200 Connection Established\r\n\r\nping$/, raw);
+    assert.equal(
+      await metricSum(sidecar, 'meshlet_tcp_connections_total', { direction: 'outbound' }),
+      before + 1,
+    );
+  });
+
+  it('CONNECT under registryOnly to an unlisted host is 502 NR', async () => {
+    const raw = await rawExchange(
+      strict.outbound,
+      `CONNECT 127.0.0.1:${echoPort} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    );
+    assert.match(raw, /^HTTP\/1\.1 502 /, raw);
+    assert.match(raw, /x-meshlet-error: NR/i);
+  });
+
+  it('CONNECT to a listed mesh service is refused with 404 NR (send plain HTTP instead)', async () => {
+    const raw = await rawExchange(sidecar.outbound, 'CONNECT app:80 HTTP/1.1\r\nHost: app:80\r\n\r\n');
+    assert.match(raw, /^HTTP\/1\.1 404 /, raw);
+    assert.match(raw, /x-meshlet-error: NR/i);
+  });
+
+  it('CONNECT to a closed port is 503 UF, CONNECT to a bad target 400 DPE', async () => {
+    const closed = await rawExchange(sidecar.outbound, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(closed, /^HTTP\/1\.1 503 /, closed);
+    assert.match(closed, /x-meshlet-error: UF/i);
+    assertDpe(
+      await rawExchange(sidecar.outbound, 'CONNECT 127.0.0.1:99999 HTTP/1.1\r\nHost: x\r\n\r\n'),
+      'CONNECT port',
+    );
+    await normal();
+  });
+
+  it('an h2c upgrade offer (curl --http2) is ignored and served over HTTP/1.1 on both listeners', async () => {
+    for (const [port, host] of [
+      [sidecar.outbound, 'app'],
+      [sidecar.inbound, 'app'],
+    ] as const) {
+      const { stdout } = await run('curl', [
+        '-sS',
+        '--http2',
+        '-H',
+        `Host: ${host}`,
+        '-o',
+        '-',
+        '-w',
+        '\n%{http_code} %{http_version}',
+        `http://127.0.0.1:${port}/k`,
+      ]);
+      const [bodyLine, status] = stdout.trim().split('\n');
+      assert.equal(status, '200 1.1', stdout);
+      assert.ok(bodyLine!.length > 0);
+    }
+    assert.equal(sidecar.proc.exitCode, null);
+  });
+});
