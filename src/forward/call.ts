@@ -212,7 +212,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     if (this.#started) {
       // Headers already went out: the only honest signal left is to cut the stream.
       this.#res.destroy();
-      this.#finish(this.#status, flag === 'SI' ? 'SI' : 'UC', null);
+      this.#finish(this.#status, 'UC', null);
       return;
     }
     if (known !== null && known.flag !== 'UT') {
