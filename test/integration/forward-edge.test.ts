@@ -30,7 +30,7 @@ async function startRawUpstream(answer: (socket: Socket) => void): Promise<{ por
 }
 
 /** Sends raw bytes on one connection; resolves with what came back once `until` matches, it closes, or time runs out. */
-function exchange(port: number, send: (s: Socket) => void | Promise<void>, until: RegExp, timeoutMs = 5000) {
+function exchange(port: number, send: (s: Socket) => unknown, until: RegExp, timeoutMs = 5000) {
   return new Promise<{ text: string; closed: boolean }>((resolve) => {
     const s = connect(port, '127.0.0.1');
     let text = '';
