@@ -2,7 +2,7 @@
 // when asked for) and, per static label set, a recorder that resolves the
 // series one (method, code, flags) request touches once and caches them under
 // a numeric key, so recording a request is one Map lookup and a few additions.
-import type { ResponseFlags } from '../../errors.ts';
+import { FLAGS as FLAG_TABLE, type Flag, type ResponseFlags } from '../../errors.ts';
 import type { RequestRecorder, StaticRequestLabels } from '../types.ts';
 import {
   type CounterSeries,
@@ -38,7 +38,8 @@ export const KNOWN_METHODS: readonly string[] = [
   'other',
 ];
 
-const FLAGS: readonly ResponseFlags[] = ['-', 'NR', 'UH', 'UF', 'UC', 'UT', 'URX', 'RBAC', 'DPE', 'LR'];
+// Every flag of the error table (src/errors.ts), after '-'; at most 16 (the series key packs it in 4 bits).
+const FLAGS: readonly ResponseFlags[] = ['-', ...(Object.keys(FLAG_TABLE) as Flag[])];
 const FLAG_INDEX: Readonly<Record<string, number>> = Object.fromEntries(FLAGS.map((f, i) => [f, i]));
 
 const STATIC_LABEL_NAMES = [
