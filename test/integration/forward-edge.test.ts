@@ -125,6 +125,23 @@ services:
     await alive();
   });
 
+  it('a WebSocket upgrade to a Host that is no valid address gets a flagged error and the sidecar lives on', async () => {
+    for (const host of ['127.0.0.1:99999', 'svc:99999']) {
+      const r = await exchange(
+        sidecar.outbound,
+        (s) =>
+          s.write(
+            `GET /ws HTTP/1.1\r\nhost: ${host}\r\nconnection: upgrade\r\nupgrade: websocket\r\n` +
+              'sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+          ),
+        /\r\n\r\n[\s\S]*\}/,
+      );
+      assert.match(r.text, /^HTTP\/1\.1 [45]\d\d /, `Host ${host}: ${r.text}`);
+      assert.match(r.text, /x-meshlet-error: [A-Z]+/i);
+    }
+    await alive();
+  });
+
   it('an unsolicited 100 Continue from the upstream is skipped and the 200 forwarded', async () => {
     for (let i = 0; i < 2; i++) {
       const r = await exchange(
