@@ -30,11 +30,27 @@ const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_TRACE_SAMPLING = 0.01;
 const CLUSTER_DOMAIN = 'cluster.local';
 
+type CompileMeta = { hash: string; source: string; self: SidecarIdentity };
+
 /** Throws CompileErrors listing every semantic problem found (not only the first). */
-export function compileMesh(
+export function compileMesh(raw: RawMesh, meta: CompileMeta): CompiledMesh {
+  const steps = compileMeshSteps(raw, meta);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * compileMesh in steps: it pauses after every `slice` services, so a hot reload
+ * can give the event loop back between steps (a 2,000-service config takes
+ * about 100 ms to compile; see docs/configuration.md, "Hot reload").
+ */
+export function* compileMeshSteps(
   raw: RawMesh,
-  meta: { hash: string; source: string; self: SidecarIdentity },
-): CompiledMesh {
+  meta: CompileMeta,
+  slice = 25,
+): Generator<void, CompiledMesh> {
   const trustDomain = raw.trustDomain ?? 'cluster.local';
   const mtls = raw.mtls ?? 'permissive';
   const rawServices = raw.services ?? {};
@@ -63,10 +79,12 @@ export function compileMesh(
 
   const services = new Map<string, CompiledService>();
   const hosts = new Map<string, CompiledService>();
+  let compiledCount = 0;
   for (const [name, svc] of Object.entries(rawServices)) {
     const compiled = collect(() =>
       compileService(name, svc, { trustDomain, mtls, self: meta.self, identities, streamIdleTimeoutMs }),
     );
+    if (++compiledCount % slice === 0) yield;
     if (compiled === undefined) continue;
     services.set(name, compiled);
     for (const host of hostSpellings(compiled)) {
