@@ -52,6 +52,8 @@ export function createInboundListener(
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    const mesh = sidecar.config.current;
+    const service = mesh.services.get(self.service);
     const method = req.method!;
     const socket = req.socket;
     const path = pathOf(req.url ?? '/');
@@ -113,8 +115,7 @@ export function createInboundListener(
       res,
       {
         upstream: sidecar.pools.upstream(target.origin, null),
-        streamIdleTimeoutMs: (sidecar.config.current.services.get(self.service) ?? sidecar.config.current)
-          .streamIdleTimeoutMs,
+        streamIdleTimeoutMs: service?.streamIdleTimeoutMs ?? mesh.streamIdleTimeoutMs,
         method,
         path: target.path,
         headers,

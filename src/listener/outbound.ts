@@ -49,6 +49,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    const mesh = sidecar.config.current;
     const method = req.method!;
     const headers: string[] = [];
     const facts = copyRequestHeaders(req.rawHeaders, headers, false);
@@ -56,7 +57,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     let target: OutboundTarget | null = null;
     let error: ProxyError | null = null;
     try {
-      target = resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket));
+      target = resolveOutbound(mesh, req, sidecar.random, capturedDstOf(req.socket));
     } catch (err) {
       error = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
     }
@@ -113,7 +114,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       res,
       {
         upstream: sidecar.pools.upstream(target.origin, target.peerId),
-        streamIdleTimeoutMs: (target.service ?? sidecar.config.current).streamIdleTimeoutMs,
+        streamIdleTimeoutMs: target.service?.streamIdleTimeoutMs ?? mesh.streamIdleTimeoutMs,
         method,
         path: target.path,
         headers,

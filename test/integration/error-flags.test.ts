@@ -2,7 +2,7 @@
 // the reply (status, x-meshlet-error, JSON body), the metric series
 // (response_code, response_flags) and the span (http.response.status_code,
 // meshlet.response_flags) agree with src/errors.ts. Flags the data path
-// cannot produce yet (UH, UO, RL, FI, DI, LR, SI) are checked on the table in
+// cannot produce yet (UH, UO, RL, FI, DI, LR) are checked on the table in
 // test/unit/errors.test.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -60,6 +60,10 @@ services:
     routes: [{ split: { v1: 1 } }]
   flaky:
     retries: { attempts: 2, on: [503] }
+    versions: ${version}
+    routes: [{ split: { v1: 1 } }]
+  idle:
+    streamIdleTimeout: 300ms
     versions: ${version}
     routes: [{ split: { v1: 1 } }]
   plain:
@@ -148,6 +152,32 @@ services:
       path: '/',
       reporter: 'destination',
     }));
+
+  it('SI, an upload that stops sending after its headers: 408 after the stream idle timeout', async () => {
+    const labels = { reporter: 'source', response_code: '408', response_flags: 'SI' };
+    const before = await requests(labels);
+    const traceId = randomBytes(16).toString('hex');
+    const raw = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const socket = connect(sidecar.outbound, '127.0.0.1', () => {
+        socket.write(
+          `POST /upload HTTP/1.1\r\nHost: idle\r\nContent-Length: 1000\r\n` +
+            `traceparent: 00-${traceId}-${randomBytes(8).toString('hex')}-01\r\n\r\nabc`,
+        );
+      });
+      socket.on('data', (d) => (out += d));
+      socket.on('close', () => resolve(out));
+      socket.on('error', reject);
+      setTimeout(() => socket.destroy(), 5000);
+    });
+    assert.match(raw, /^HTTP\/1\.1 408 /, raw);
+    assert.match(raw, /x-meshlet-error: SI/i);
+    assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error, FLAGS.SI.title);
+    await waitFor('the SI series', async () => ((await requests(labels)) === before + 1 ? true : undefined));
+    const span = await waitFor('the SI span', () => rx.spans.find((s) => s.traceId === traceId), 15_000);
+    assert.equal(span.attributes['meshlet.response_flags'], 'SI');
+    assert.equal(span.attributes['http.response.status_code'], 408);
+  });
 
   it('DC: 50 uploads aborted mid-body are 50 requests recorded 499 DC, and no phantom 400 DPE', async () => {
     const dc = { reporter: 'source', response_code: '499', response_flags: 'DC' };
