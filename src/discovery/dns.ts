@@ -2,9 +2,11 @@
 // endpoint (a headless Service answers one record per ready pod). The host is
 // looked up again when its records expire, with the TTL held between 1 s and
 // 30 s; a lookup that fails or finds nothing keeps the last good set, so a DNS
-// hiccup never empties a version. Only configured hosts are looked up, each by
-// one shared loop however many versions name it. See docs/kubernetes.md.
-import { Resolver } from 'node:dns/promises';
+// hiccup never empties a version. A name DNS does not know (a short name the
+// search domains complete, an /etc/hosts entry) is looked up as the system
+// does. Only configured hosts are looked up, each by one shared loop however
+// many versions name it. See docs/kubernetes.md (headless Services).
+import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { type EndpointAddress, endpointAddress, parseDnsServers } from './address.ts';
 import { type EndpointSource, type EndpointsListener, StaticSource, sameEndpoints } from './source.ts';
@@ -20,11 +22,16 @@ export interface DnsResolver {
   resolve6(host: string, options: { ttl: true }): Promise<RecordWithTtl[]>;
 }
 
+/** The system's name lookup (getaddrinfo): /etc/hosts and the search domains, no TTL. */
+export type SystemLookup = (host: string) => Promise<Array<{ address: string; family: number }>>;
+
 export interface DnsDiscoveryOptions {
   /** Server list in Resolver.setServers form (see parseDnsServers); default: the system's. */
   servers?: readonly string[] | null;
   /** Replaces the resolver (tests); `servers` is then ignored. */
   resolver?: DnsResolver;
+  /** Asked when DNS has no record of the name; null: never. Default: node:dns lookup. */
+  systemLookup?: SystemLookup | null;
   /** Addresses kept per host; a larger answer keeps the lowest ones, so the choice is stable. */
   maxEndpointsPerHost?: number;
   minRefreshMs?: number;
@@ -41,12 +48,23 @@ export const DNS_DEFAULTS = {
   // dead server costs seconds, not c-ares' default of half a minute.
   queryTimeoutMs: 1_000,
   queryTries: 2,
+  // getaddrinfo gives no TTL: look again as often as CoreDNS's default TTL.
+  systemLookupRefreshMs: 5_000,
 } as const;
+
+const systemLookup: SystemLookup = (host) => lookup(host, { all: true });
 
 /** MESHLET_DNS_SERVERS, parsed; null when unset. Throws on a bad value. */
 export function dnsServersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | null {
   const raw = env.MESHLET_DNS_SERVERS;
   return raw === undefined || raw.trim() === '' ? null : parseDnsServers(raw);
+}
+
+interface LookupOptions {
+  systemLookup: SystemLookup | null;
+  maxEndpointsPerHost: number;
+  minRefreshMs: number;
+  maxRefreshMs: number;
 }
 
 interface Ip {
@@ -59,7 +77,7 @@ const NO_RECORDS = new Set(['ENODATA', 'ENOTFOUND']);
 
 export class DnsDiscovery {
   readonly #resolver: DnsResolver;
-  readonly #opts: Required<Omit<DnsDiscoveryOptions, 'servers' | 'resolver' | 'onProblem'>>;
+  readonly #opts: LookupOptions;
   readonly #onProblem: (host: string, message: string) => void;
   readonly #lookups = new Map<string, HostLookup>();
 
@@ -72,6 +90,7 @@ export class DnsDiscovery {
       this.#resolver = resolver;
     }
     this.#opts = {
+      systemLookup: opts.systemLookup === undefined ? systemLookup : opts.systemLookup,
       maxEndpointsPerHost: opts.maxEndpointsPerHost ?? DNS_DEFAULTS.maxEndpointsPerHost,
       minRefreshMs: opts.minRefreshMs ?? DNS_DEFAULTS.minRefreshMs,
       maxRefreshMs: opts.maxRefreshMs ?? DNS_DEFAULTS.maxRefreshMs,
@@ -112,7 +131,7 @@ export class DnsDiscovery {
 class HostLookup {
   readonly #host: string;
   readonly #resolver: DnsResolver;
-  readonly #opts: { maxEndpointsPerHost: number; minRefreshMs: number; maxRefreshMs: number };
+  readonly #opts: LookupOptions;
   readonly #onProblem: (host: string, message: string) => void;
   readonly #onIdle: () => void;
   readonly #sources = new Set<DnsSource>();
@@ -126,7 +145,7 @@ class HostLookup {
   constructor(
     host: string,
     resolver: DnsResolver,
-    opts: { maxEndpointsPerHost: number; minRefreshMs: number; maxRefreshMs: number },
+    opts: LookupOptions,
     onProblem: (host: string, message: string) => void,
     onIdle: () => void,
   ) {
@@ -211,6 +230,20 @@ class HostLookup {
       // This family's lookup failed: keep what it gave last time.
       problems.push(`${family === 4 ? 'A' : 'AAAA'}: ${code || String(result.reason)}`);
       for (const ip of this.#ips) if (ip.family === family) next.push(ip);
+    }
+    if (next.length === 0 && problems.length === 0 && this.#opts.systemLookup !== null) {
+      // DNS knows no such name: it may be a short name the search domains
+      // complete, or an /etc/hosts entry (localhost), as getaddrinfo sees them.
+      try {
+        for (const r of await this.#opts.systemLookup(this.#host)) {
+          if (r.family === 4 || r.family === 6)
+            next.push({ address: r.address.toLowerCase(), family: r.family });
+        }
+        ttl = DNS_DEFAULTS.systemLookupRefreshMs;
+      } catch (err) {
+        problems.push(`system lookup: ${(err as { code?: string }).code ?? (err as Error).message}`);
+      }
+      if (this.#stopped) return 0;
     }
     let delay: number;
     if (next.length === 0 || problems.length === 2) {

@@ -45,7 +45,7 @@ describe('DnsDiscovery (scripted resolver)', () => {
 
   it('an IP literal host is its one endpoint, with no lookup', async () => {
     const resolver = new TableResolver();
-    const dns = new DnsDiscovery({ resolver });
+    const dns = new DnsDiscovery({ resolver, systemLookup: null });
     assert.deepEqual(names(dns.source('10.0.0.7', 9080).current()), ['10.0.0.7:9080']);
     assert.deepEqual(names(dns.source('[fd00::7]', 9080).current()), ['[fd00::7]:9080']);
     assert.deepEqual(names(dns.source('fd00::8', 80).current()), ['[fd00::8]:80']);
@@ -58,7 +58,7 @@ describe('DnsDiscovery (scripted resolver)', () => {
     const resolver = new TableResolver();
     resolver.v4.set('reviews', records(5, '10.0.0.3', '10.0.0.1', '10.0.0.3'));
     resolver.v6.set('reviews', records(5, 'FD00::1'));
-    const dns = new DnsDiscovery({ resolver });
+    const dns = new DnsDiscovery({ resolver, systemLookup: null });
     const source = dns.source('reviews', 9080);
     await source.ready;
     assert.deepEqual(names(source.current()), ['10.0.0.1:9080', '10.0.0.3:9080', '[fd00::1]:9080']);
@@ -70,7 +70,7 @@ describe('DnsDiscovery (scripted resolver)', () => {
     resolver.v4.set('a', records(5, '10.0.0.1'));
     resolver.v4.set('zero', records(0, '10.0.0.1'));
     resolver.v4.set('day', records(86_400, '10.0.0.1'));
-    const dns = new DnsDiscovery({ resolver });
+    const dns = new DnsDiscovery({ resolver, systemLookup: null });
     const a = dns.source('a', 80);
     const zero = dns.source('zero', 80);
     const day = dns.source('day', 80);
@@ -105,7 +105,11 @@ describe('DnsDiscovery (scripted resolver)', () => {
     const resolver = new TableResolver();
     resolver.v4.set('r', records(30, '10.0.0.1', '10.0.0.2'));
     const problems: string[] = [];
-    const dns = new DnsDiscovery({ resolver, onProblem: (host, m) => problems.push(`${host}: ${m}`) });
+    const dns = new DnsDiscovery({
+      resolver,
+      systemLookup: null,
+      onProblem: (host, m) => problems.push(`${host}: ${m}`),
+    });
     const source = dns.source('r', 80);
     await source.ready;
     for (const failure of ['ETIMEOUT', 'ESERVFAIL', 'ENOTFOUND']) {
@@ -133,7 +137,7 @@ describe('DnsDiscovery (scripted resolver)', () => {
     const resolver = new TableResolver();
     resolver.v4.set('r', records(1, '10.0.0.1'));
     resolver.v6.set('r', records(1, 'fd00::1'));
-    const dns = new DnsDiscovery({ resolver });
+    const dns = new DnsDiscovery({ resolver, systemLookup: null });
     const source = dns.source('r', 80);
     await source.ready;
     resolver.v4.set('r', records(1, '10.0.0.2'));
@@ -163,7 +167,7 @@ describe('DnsDiscovery (scripted resolver)', () => {
   it('one lookup per host however many sources; it stops when the last source closes', async () => {
     const resolver = new TableResolver();
     resolver.v4.set('shared', records(1, '10.0.0.1'));
-    const dns = new DnsDiscovery({ resolver });
+    const dns = new DnsDiscovery({ resolver, systemLookup: null });
     const s1 = dns.source('shared', 80);
     const s2 = dns.source('SHARED', 8080);
     await Promise.all([s1.ready, s2.ready]);
@@ -181,11 +185,55 @@ describe('DnsDiscovery (scripted resolver)', () => {
     assert.equal(resolver.queries, 4, 'no lookups once nobody listens');
   });
 
+  it('a name DNS does not know is looked up as the system does (hosts file, search domains), every 5 s', async () => {
+    const resolver = new TableResolver();
+    const asked: string[] = [];
+    let answer = [{ address: '127.0.0.1', family: 4 }];
+    const dns = new DnsDiscovery({
+      resolver,
+      systemLookup: async (host) => {
+        asked.push(host);
+        return answer;
+      },
+    });
+    const source = dns.source('localhost', 8080);
+    await source.ready;
+    assert.deepEqual(names(source.current()), ['127.0.0.1:8080']);
+    answer = [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ];
+    mock.timers.tick(5000);
+    await flush();
+    assert.deepEqual(names(source.current()), ['127.0.0.1:8080', '[::1]:8080']);
+    assert.deepEqual(asked, ['localhost', 'localhost']);
+    dns.close();
+  });
+
+  it('a system lookup that fails too keeps the last good set', async () => {
+    const resolver = new TableResolver();
+    resolver.v4.set('r', records(1, '10.0.0.1'));
+    const problems: string[] = [];
+    const dns = new DnsDiscovery({
+      resolver,
+      systemLookup: () => Promise.reject(Object.assign(new Error('nope'), { code: 'ENOTFOUND' })),
+      onProblem: (_h, m) => problems.push(m),
+    });
+    const source = dns.source('r', 80);
+    await source.ready;
+    resolver.v4.delete('r');
+    mock.timers.tick(1000);
+    await flush();
+    assert.deepEqual(names(source.current()), ['10.0.0.1:80']);
+    assert.deepEqual(problems, ['lookup failed (system lookup: ENOTFOUND); keeping 1 endpoints']);
+    dns.close();
+  });
+
   it('a subscriber that throws does not stop the lookups', async () => {
     const resolver = new TableResolver();
     resolver.v4.set('r', records(1, '10.0.0.1'));
     const problems: string[] = [];
-    const dns = new DnsDiscovery({ resolver, onProblem: (_h, m) => problems.push(m) });
+    const dns = new DnsDiscovery({ resolver, systemLookup: null, onProblem: (_h, m) => problems.push(m) });
     const source = dns.source('r', 80);
     await source.ready;
     source.subscribe(() => {
