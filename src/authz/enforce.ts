@@ -69,3 +69,23 @@ export function authorize(
   );
   return { principal, mtls, denied };
 }
+
+/**
+ * Non-HTTP TCP reaching the pod carries no identity or request the rules
+ * could check: it may be relayed to the app only where anyone may call it in
+ * plaintext (no allow rules, mTLS not strict). A refusal is logged and
+ * counted like any other denial.
+ */
+export function authorizeTcp(
+  ctx: Omit<EnforceContext, 'security'>,
+  service: (Guarded & { readonly mtls: string }) | undefined,
+  meshMode: string,
+  port: number,
+  protocol: string,
+): boolean {
+  const mode = service?.mtls ?? meshMode;
+  if (mode !== 'strict' && (service?.allow ?? null) === null) return true;
+  ctx.log.warn({ port, protocol }, 'refused inbound non-HTTP connection: allow rules or strict mTLS apply');
+  ctx.metrics.authzDenied('unknown', service?.fqdn ?? 'unknown', 'enforce');
+  return false;
+}

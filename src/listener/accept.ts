@@ -5,6 +5,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type OriginalDst, originalDstOf } from '../capture/original-dst.ts';
+import { authorizeTcp } from '../authz/enforce.ts';
 import { handOffToHttpServer, sniffConnection } from '../capture/sniff.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { passthroughTcp } from './tcp-passthrough.ts';
@@ -31,14 +32,6 @@ export function recordOriginalDst(socket: Socket): OriginalDst | null {
 export function capturedDstOf(socket: Socket): OriginalDst | undefined {
   const parent = (socket as Socket & { _parent?: Socket | null })._parent;
   return capturedDsts.get(socket) ?? (parent == null ? undefined : capturedDsts.get(parent));
-}
-
-/** Plaintext TCP may be relayed to the app only where anyone may call it in plaintext. */
-function inboundTcpAllowed(sidecar: Sidecar): boolean {
-  const mesh = sidecar.config.current;
-  const service = mesh.services.get(sidecar.self.service);
-  const mode = service?.mtls ?? mesh.mtls;
-  return mode !== 'strict' && (service?.allow ?? null) === null;
 }
 
 export function acceptCaptured(
@@ -74,16 +67,19 @@ export function routeConnection(
       handOffToHttpServer(http, socket, head);
       return;
     }
-    // Inbound non-HTTP carries no identity the allow rules could check: where the
-    // pod's service has rules (or requires mTLS), it is refused, never relayed.
-    if (direction === 'inbound' && !inboundTcpAllowed(sidecar)) {
-      sidecar.log.warn(
-        { port: dst.port, protocol },
-        'refused inbound non-HTTP connection: allow rules or strict mTLS apply',
+    if (direction === 'inbound') {
+      const mesh = sidecar.config.current;
+      const allowed = authorizeTcp(
+        sidecar,
+        mesh.services.get(sidecar.self.service),
+        mesh.mtls,
+        dst.port,
+        protocol,
       );
-      sidecar.metrics.authzDenied('unknown', sidecar.self.service, 'enforce');
-      socket.destroy();
-      return;
+      if (!allowed) {
+        socket.destroy();
+        return;
+      }
     }
     const tcp = sidecar.metrics.tcp({ direction, destination_port: String(dst.port) });
     passthroughTcp(socket, head, dst, {

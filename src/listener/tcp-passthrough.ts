@@ -78,7 +78,20 @@ export function passthroughTcp(
   // read when its FIN arrives, so setting it now keeps our writing side open
   // until the destination has answered and closed too.
   client.allowHalfOpen = true;
-  const upstream = connect({ host: dst.address, port: dst.port, allowHalfOpen: true });
+  let upstream: Socket;
+  try {
+    // A port or address net cannot use (from the kernel or a CONNECT target) throws here, synchronously.
+    upstream = connect({ host: dst.address, port: dst.port, allowHalfOpen: true });
+  } catch (err) {
+    try {
+      if (hooks.onConnectError !== undefined) hooks.onConnectError(err as Error);
+      else client.destroy();
+      hooks.onClose?.(bytesIn, 0, err as Error);
+    } catch {
+      client.destroy();
+    }
+    return;
+  }
 
   const onClosed = (): void => {
     if (++closed < 2 || reported) return;
