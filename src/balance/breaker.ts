@@ -2,7 +2,7 @@
 // a request is refused at once (503 UO), never queued without bound. The
 // breaker counts what it is told: requests from tryAcquire to release, which
 // of them still wait for a connection (pending, until started()), and open
-// connections (connectionOpened/Closed). See docs/configuration.md.
+// connections (connectionOpened/Closed).
 
 export interface BreakerLimits {
   readonly maxConnections: number;
@@ -27,11 +27,16 @@ export interface BreakerLease {
   release(): void;
 }
 
+/** The counts a breaker and its leases share. */
+class Counts {
+  pending = 0;
+  active = 0;
+  connections = 0;
+}
+
 export class CircuitBreaker {
   #limits: BreakerLimits;
-  #pending = 0;
-  #active = 0;
-  #connections = 0;
+  readonly #counts = new Counts();
 
   constructor(limits: BreakerLimits = BREAKER_DEFAULTS) {
     this.#limits = limits;
@@ -49,51 +54,47 @@ export class CircuitBreaker {
    */
   tryAcquire(): BreakerLease | Overflow {
     const limits = this.#limits;
-    const outstanding = this.#pending + this.#active;
+    const c = this.#counts;
+    const outstanding = c.pending + c.active;
     if (outstanding >= limits.maxRequests) return 'requests';
-    if (this.#connections >= limits.maxConnections && outstanding >= this.#connections) return 'connections';
-    if (this.#pending >= limits.maxPendingRequests) return 'pending';
-    this.#pending++;
-    return new Lease(this);
+    if (c.connections >= limits.maxConnections && outstanding >= c.connections) return 'connections';
+    if (c.pending >= limits.maxPendingRequests) return 'pending';
+    c.pending++;
+    return new Lease(c);
   }
 
   connectionOpened(): void {
-    this.#connections++;
+    this.#counts.connections++;
   }
 
   connectionClosed(): void {
-    if (this.#connections > 0) this.#connections--;
+    if (this.#counts.connections > 0) this.#counts.connections--;
   }
 
   get counts(): { connections: number; pending: number; active: number } {
-    return { connections: this.#connections, pending: this.#pending, active: this.#active };
-  }
-
-  /** @internal the lease's bookkeeping */
-  move(from: 'pending' | 'active', to: 'active' | null): void {
-    if (from === 'pending') this.#pending--;
-    else this.#active--;
-    if (to === 'active') this.#active++;
+    const c = this.#counts;
+    return { connections: c.connections, pending: c.pending, active: c.active };
   }
 }
 
 class Lease implements BreakerLease {
-  #breaker: CircuitBreaker;
+  readonly #counts: Counts;
   #state: 'pending' | 'active' | 'done' = 'pending';
 
-  constructor(breaker: CircuitBreaker) {
-    this.#breaker = breaker;
+  constructor(counts: Counts) {
+    this.#counts = counts;
   }
 
   started(): void {
     if (this.#state !== 'pending') return;
     this.#state = 'active';
-    this.#breaker.move('pending', 'active');
+    this.#counts.pending--;
+    this.#counts.active++;
   }
 
   release(): void {
-    if (this.#state === 'done') return;
-    this.#breaker.move(this.#state, null);
+    if (this.#state === 'pending') this.#counts.pending--;
+    else if (this.#state === 'active') this.#counts.active--;
     this.#state = 'done';
   }
 }

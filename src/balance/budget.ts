@@ -1,7 +1,7 @@
 // Retry budget, Linkerd's: retries may add at most 20 % to the requests of the
 // last 10 s, plus 10 retries a second, so a full outage cannot multiply the
 // load on a service. A sliding window of one-second buckets (times from an
-// injected clock, in milliseconds). See docs/configuration.md.
+// injected clock, in milliseconds).
 
 export interface BudgetPolicy {
   /** Retries allowed per request in the window. */

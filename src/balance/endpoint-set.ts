@@ -4,7 +4,7 @@
 // by a stable identity (service/version|address:port), so a reload that keeps
 // an endpoint keeps its state. An endpoint that leaves the set drains: no new
 // requests, those in flight finish and are reported, then its state is
-// dropped. See docs/architecture.md (balancing).
+// dropped. See docs/kubernetes.md (headless Services).
 import { ProxyError } from '../errors.ts';
 import type { EndpointAddress } from '../discovery/address.ts';
 import { BREAKER_DEFAULTS, type BreakerLimits, CircuitBreaker } from './breaker.ts';

@@ -3,7 +3,7 @@
 // version whose error rate or p99 latency passes the route's limit. A tripped
 // version stays tripped (the router sends its share to the baseline) until the
 // route's weights change in the config. Pure state; times in milliseconds from
-// the caller. See docs/configuration.md (guard).
+// the caller.
 
 export interface GuardPolicy {
   readonly baseline: string;
@@ -189,7 +189,8 @@ export class CanaryGuards {
     for (const key of this.#guards.keys()) if (!keep.has(key)) this.#guards.delete(key);
   }
 
-  entries(): IterableIterator<[string, CanaryGuard]> {
-    return [...this.#guards].map(([k, v]) => [k, v.guard] as [string, CanaryGuard]).values();
+  /** Route key and guard, for /config and the gauge. */
+  *entries(): Generator<[string, CanaryGuard]> {
+    for (const [key, { guard }] of this.#guards) yield [key, guard];
   }
 }

@@ -2,7 +2,7 @@
 // gateway failures (connect failure, reset, 502/503/504, gRPC UNAVAILABLE)
 // ejects the endpoint for base × times ejected (capped); any other answer ends
 // the run. The cap on how many of a version's endpoints may be out at once is
-// the endpoint set's to apply (maxEjected below). See docs/configuration.md.
+// the endpoint set's to apply (maxEjected below).
 
 export interface OutlierPolicy {
   readonly consecutiveGatewayFailures: number;

@@ -1,6 +1,5 @@
 // The body of the admin port's /endpoints: each service version's endpoints
 // with their state, ejections, requests in flight and latency estimate.
-// See docs/observability.md (admin port).
 import type { EndpointRegistry, VersionEndpointsSnapshot } from './endpoint-set.ts';
 
 export interface EndpointsSnapshot {

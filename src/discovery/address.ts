@@ -1,6 +1,6 @@
 // Endpoint addresses as they come from DNS answers, a static `endpoints:` list
 // or MESHLET_DNS_SERVERS: parsed and validated once, never on the request path.
-// See docs/configuration.md (endpoints) and docs/kubernetes.md (headless Services).
+// See docs/kubernetes.md (headless Services).
 import { isIP } from 'node:net';
 
 /** One endpoint of a version: an IP address and a port. */
