@@ -5,11 +5,11 @@
 // attempt goes by the plan's Upstream (upstream.ts), and what it writes to is
 // a Downstream (downstream.ts), HTTP/1.1 or HTTP/2. See docs/architecture.md
 // ("Forwarding").
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../config/types.ts';
 import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../errors.ts';
-import { type Downstream, trailersOf, trailersReach } from './downstream.ts';
+import { type Downstream, type DownstreamRequest, trailersOf, trailersReach } from './downstream.ts';
 import { copyResponseHeaders } from './headers.ts';
 import { type AttemptOutcome, decideRetry } from './retry.ts';
 import { type Endpoint, singleEndpoint, type Upstream } from './upstream.ts';
@@ -52,11 +52,11 @@ export type ErrorReply<R extends Downstream = ServerResponse> = (res: R, err: Pr
 const NO_KEYS: ReadonlySet<string> = new Set();
 
 export class UpstreamCall<R extends Downstream = ServerResponse> implements Dispatcher.DispatchHandler {
-  readonly #req: IncomingMessage;
+  readonly #req: DownstreamRequest;
   readonly #res: R;
   readonly #plan: CallPlan;
   readonly #upstream: Upstream;
-  readonly #body: IncomingMessage | null;
+  readonly #body: DownstreamRequest | null;
   readonly #done: CallDone;
   readonly #reply: ErrorReply<R>;
   #controller: Dispatcher.DispatchController | null = null;
@@ -80,7 +80,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
   #idleTimer: NodeJS.Timeout | null = null;
   #waitingDrain = false;
 
-  constructor(req: IncomingMessage, res: R, plan: CallPlan, done: CallDone, reply: ErrorReply<R>) {
+  constructor(req: DownstreamRequest, res: R, plan: CallPlan, done: CallDone, reply: ErrorReply<R>) {
     this.#req = req;
     this.#res = res;
     this.#plan = plan;

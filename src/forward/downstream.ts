@@ -2,6 +2,7 @@
 // ServerResponse and node:http2's Http2ServerResponse satisfy it, so one
 // handler (call.ts) serves an HTTP/1.1 and an HTTP/2 caller alike.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 
 export interface Downstream {
   readonly headersSent: boolean;
@@ -14,10 +15,13 @@ export interface Downstream {
   off(event: 'close' | 'drain', listener: () => void): unknown;
 }
 
-/** The request side the handler needs: the body to stream and the caller's `TE`. */
-export interface DownstreamRequest {
+/**
+ * The request side the handler needs: the body to stream, whether it has all
+ * arrived, and the caller's `TE`. node:http's IncomingMessage and node:http2's
+ * Http2ServerRequest both satisfy it.
+ */
+export interface DownstreamRequest extends Readable {
   readonly headers: IncomingHttpHeaders;
-  readonly readableDidRead: boolean;
   readonly complete: boolean;
 }
 

@@ -2,6 +2,7 @@
 // with a plan the test gives, to real (or raw, misbehaving) upstreams.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { connect as connectH2, createServer as createH2Server, type Http2ServerResponse } from 'node:http2';
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -264,7 +265,7 @@ describe('HTTP/1.1 edge cases from the upstream', () => {
     assert.equal(res.body, 'done');
   });
 
-  it('an early 413 on a keep-alive connection: the next request on it is answered', async () => {
+  it('an early 413 on a keep-alive connection says connection: close instead of leaving the next request hanging', async () => {
     // The upstream refuses on the head, without reading the body, and keeps its connection.
     const origin = await startRawUpstream((s) => {
       s.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 8\r\n\r\ntoo big!');
@@ -390,5 +391,81 @@ describe('trailers and the downstream', () => {
     await sleep(100);
     s.destroy();
     assert.deepEqual(await proxy.next(), [{ status: 499, flags: 'DC' }]);
+  });
+});
+
+describe('an HTTP/2 downstream through the same handler', () => {
+  it('streams a request body up and the response with its trailers down to an h2 caller', async () => {
+    const origin = await startUpstream((req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write(`echo:${body}`);
+        res.addTrailers({ 'grpc-status': '0' });
+        res.end();
+      });
+    });
+    const done: Done[] = [];
+    const server = createH2Server((req, res) => {
+      const headers: string[] = ['host', req.authority];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        if (!req.rawHeaders[i]!.startsWith(':')) headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+      }
+      new UpstreamCall<Http2ServerResponse>(
+        req,
+        res,
+        {
+          dispatcher: pools.get(origin, null),
+          method: req.method,
+          path: req.url,
+          headers,
+          timeoutMs: 0,
+          retry: null,
+          responseHeaders: null,
+          hasBody: req.method === 'POST',
+        },
+        (status, flags) => done.push({ status, flags }),
+        (r, err) => {
+          r.writeHead(err.status, ['x-meshlet-error', err.flag]);
+          r.end(err.body());
+        },
+      ).start();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => server.close());
+    const session = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const stream = session.request({ ':method': 'POST', ':path': '/echo' });
+      stream.end('hello h2');
+      const [status, body, trailers] = await new Promise<[number, string, Record<string, unknown>]>(
+        (resolve, reject) => {
+          let st = 0;
+          let text = '';
+          let tr: Record<string, unknown> = {};
+          stream.on('response', (h) => {
+            st = Number(h[':status']);
+          });
+          stream.on('trailers', (t) => {
+            tr = t;
+          });
+          stream.setEncoding('utf8');
+          stream.on('data', (d) => {
+            text += d;
+          });
+          stream.on('end', () => resolve([st, text, tr]));
+          stream.on('error', reject);
+        },
+      );
+      assert.equal(status, 200);
+      assert.equal(body, 'echo:hello h2');
+      assert.equal(trailers['grpc-status'], '0', 'trailers always reach an HTTP/2 caller');
+      assert.deepEqual(done, [{ status: 200, flags: '-' }]);
+    } finally {
+      session.close();
+    }
   });
 });
