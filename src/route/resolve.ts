@@ -2,7 +2,7 @@
 // the request head and the compiled snapshot, returns a target or throws a
 // ProxyError (NR, DPE). Every value from the network that becomes a URL, a
 // port or a socket address passes through the grammar checks here first, so
-// nothing later can throw on it (see docs/architecture.md, "Resolve").
+// nothing later can throw on it (see docs/architecture.md, "Outbound").
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { CompiledMesh, CompiledRoute, CompiledService, VersionTarget } from '../config/types.ts';
@@ -255,7 +255,7 @@ export interface ConnectTarget {
  * to a host outside the registry under allowAny. A host outside the registry
  * under registryOnly is NR 502. A listed mesh service is NR 404: a tunnel
  * would carry its traffic past routing, mTLS and allow rules, so the app must
- * call it in plain HTTP (see docs/architecture.md, "CONNECT").
+ * call it in plain HTTP (see docs/architecture.md, "Outbound").
  */
 export function resolveConnect(mesh: CompiledMesh, req: RequestHead): ConnectTarget {
   readHead(req.rawHeaders);
