@@ -1,0 +1,394 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { type ClientHttp2Session, connect as h2connect, constants } from 'node:http2';
+import {
+  type AddressInfo,
+  connect as netConnect,
+  createServer as netServer,
+  type Server,
+  type Socket,
+} from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { createServer as tlsServer, type TLSSocket } from 'node:tls';
+import {
+  ALPN_PROTOCOLS,
+  createH2Server,
+  type H2Server,
+  type H2ServerLimits,
+} from '../../../../src/listener/server/http2.ts';
+import { H2_PREFACE, peekH2Preface } from '../../../../src/listener/server/preface.ts';
+import { createDevCa, issueLeaf } from '../../../../src/tls/dev-ca.ts';
+
+// --- raw HTTP/2 frames, for what a well-behaved client library will not send ---
+const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 } as const;
+
+function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(streamId, 5);
+  return Buffer.concat([head, payload]);
+}
+
+// HPACK: GET, http, / from the static table, :authority as a literal.
+const GET_HEADERS = Buffer.concat([Buffer.from([0x82, 0x86, 0x84, 0x01, 9]), Buffer.from('localhost')]);
+const END_STREAM = 0x1;
+const END_HEADERS = 0x4;
+
+interface RawConn {
+  socket: Socket;
+  /** Resolves with the GOAWAY error code the server sent, or null if the connection closed without one. */
+  goaway: Promise<number | null>;
+}
+
+async function rawConnect(port: number): Promise<RawConn> {
+  const socket = netConnect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(Buffer.concat([H2_PREFACE, frame(FRAME.SETTINGS, 0, 0)]));
+  let buf = Buffer.alloc(0);
+  let code: number | null = null;
+  const goaway = new Promise<number | null>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      while (buf.length >= 9) {
+        const len = buf.readUIntBE(0, 3);
+        if (buf.length < 9 + len) break;
+        if (buf[3] === FRAME.GOAWAY && code === null) code = buf.readUInt32BE(9 + 4);
+        buf = buf.subarray(9 + len);
+      }
+      if (code !== null) resolve(code);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(code));
+  });
+  return { socket, goaway };
+}
+
+async function get(port: number, path = '/'): Promise<number> {
+  const client = h2connect(`http://127.0.0.1:${port}`);
+  client.on('error', () => {});
+  try {
+    const req = client.request({ ':path': path });
+    req.end();
+    const [headers] = (await once(req, 'response')) as [Record<string, string | number>];
+    req.resume();
+    await once(req, 'end');
+    return Number(headers[':status']);
+  } finally {
+    client.close();
+  }
+}
+
+/** A plain TCP front-end that hands each connection to the h2 server, as the listeners will. */
+async function listen(h2: H2Server): Promise<{ tcp: Server; port: number }> {
+  const tcp = netServer((socket) => h2.accept(socket));
+  tcp.listen(0, '127.0.0.1');
+  await once(tcp, 'listening');
+  return { tcp, port: (tcp.address() as AddressInfo).port };
+}
+
+function start(limits: H2ServerLimits, onRequest?: () => void) {
+  let requests = 0;
+  const h2 = createH2Server((req, res) => {
+    requests++;
+    onRequest?.();
+    if (req.url === '/slow') {
+      // Stands in for an upstream call: the stream stays open a while.
+      const t = setTimeout(() => res.end('slow'), 200);
+      res.on('close', () => clearTimeout(t));
+      return;
+    }
+    if (req.url === '/sink') return; // never reads the body, never answers
+    res.end('ok');
+  }, limits);
+  return { h2, count: () => requests };
+}
+
+describe('h2 preface sniff on a real socket', () => {
+  test('a preface split across reads is recognised and given back whole', async () => {
+    const server = netServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
+    const [socket] = await accepted;
+    const peek = peekH2Preface(socket, 2000);
+    for (const piece of [H2_PREFACE.subarray(0, 3), H2_PREFACE.subarray(3, 17), H2_PREFACE.subarray(17)]) {
+      client.write(piece);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { h2, head } = await peek;
+    assert.equal(h2, true);
+    assert.deepEqual(head, H2_PREFACE);
+    assert.equal(socket.isPaused(), true);
+    client.destroy();
+    socket.destroy();
+    server.close();
+  });
+
+  test('an HTTP/1.1 request line decides at its first differing byte, and the bytes are kept', async () => {
+    const server = netServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
+    const [socket] = await accepted;
+    const peek = peekH2Preface(socket, 5000);
+    client.write('PUT / HTTP/1.1\r\n');
+    const started = Date.now();
+    const { h2, head } = await peek;
+    assert.equal(h2, false);
+    assert.equal(head.toString(), 'PUT / HTTP/1.1\r\n');
+    assert.ok(Date.now() - started < 1000);
+    client.destroy();
+    socket.destroy();
+    server.close();
+  });
+});
+
+describe('createH2Server', () => {
+  test('serves h2c handed over after the preface was sniffed (head given back)', async () => {
+    const { h2 } = start({});
+    const tcp = netServer(async (socket) => {
+      const { h2: isH2, head } = await peekH2Preface(socket);
+      assert.equal(isH2, true);
+      h2.accept(socket, head);
+    });
+    tcp.listen(0, '127.0.0.1');
+    await once(tcp, 'listening');
+    assert.equal(await get((tcp.address() as AddressInfo).port), 200);
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('serves TLS sockets that negotiated ALPN h2', async () => {
+    const ca = await createDevCa({ trustDomain: 'cluster.local' });
+    const leaf = await issueLeaf(ca, { dnsNames: ['localhost'] });
+    const { h2 } = start({});
+    const tls = tlsServer(
+      { cert: leaf.certPem, key: leaf.keyPem, ALPNProtocols: [...ALPN_PROTOCOLS] },
+      (s: TLSSocket) => {
+        assert.equal(s.alpnProtocol, 'h2');
+        h2.accept(s);
+      },
+    );
+    tls.listen(0, '127.0.0.1');
+    await once(tls, 'listening');
+    const client = h2connect(`https://localhost:${(tls.address() as AddressInfo).port}`, { ca: ca.certPem });
+    const req = client.request({ ':path': '/' });
+    req.end();
+    const [headers] = (await once(req, 'response')) as [Record<string, unknown>];
+    assert.equal(headers[':status'], 200);
+    req.resume();
+    await once(req, 'end');
+    client.close();
+    await h2.drain(1000);
+    tls.close();
+  });
+
+  test('rapid reset (CVE-2023-44487): streams opened and cancelled get GOAWAY ENHANCE_YOUR_CALM long before 2,000 reach the handler; other clients are served', async () => {
+    const { h2, count } = start({ maxResetsPerSecond: 100 });
+    const { tcp, port } = await listen(h2);
+    const attacker = await rawConnect(port);
+    const burst: Buffer[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const id = 2 * i + 1;
+      burst.push(frame(FRAME.HEADERS, END_HEADERS | END_STREAM, id, GET_HEADERS));
+      const rst = Buffer.alloc(4);
+      rst.writeUInt32BE(constants.NGHTTP2_CANCEL);
+      burst.push(frame(FRAME.RST_STREAM, 0, id, rst));
+    }
+    // Sent in slices so that the reset streams close between reads, as on a real network.
+    for (let i = 0; i < burst.length && !attacker.socket.destroyed; i += 100) {
+      attacker.socket.write(Buffer.concat(burst.slice(i, i + 100)));
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(await attacker.goaway, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    assert.ok(count() < 400, `handler ran ${count()} times`);
+    assert.equal(await get(port, '/'), 200);
+    attacker.socket.destroy();
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('a client that cancels fewer streams than the limit keeps its session', async () => {
+    const { h2 } = start({ maxResetsPerSecond: 100 });
+    const { tcp, port } = await listen(h2);
+    const client: ClientHttp2Session = h2connect(`http://127.0.0.1:${port}`);
+    let goaway = false;
+    client.on('goaway', () => (goaway = true));
+    for (let i = 0; i < 50; i++) {
+      const req = client.request({ ':path': '/slow' });
+      req.on('error', () => {});
+      req.end();
+      await new Promise((r) => setTimeout(r, 2));
+      req.close(constants.NGHTTP2_CANCEL);
+    }
+    const req = client.request({ ':path': '/' });
+    req.end();
+    const [headers] = (await once(req, 'response')) as [Record<string, unknown>];
+    assert.equal(headers[':status'], 200);
+    assert.equal(goaway, false);
+    req.resume();
+    client.close();
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('a SETTINGS flood from a client that never reads ends that session with bounded memory; others are served', async () => {
+    const { h2 } = start({});
+    const { tcp, port } = await listen(h2);
+    const attacker = await rawConnect(port);
+    attacker.socket.pause();
+    const setting = Buffer.alloc(6);
+    setting.writeUInt16BE(0x3, 0); // MAX_CONCURRENT_STREAMS
+    setting.writeUInt32BE(100, 2);
+    const one = frame(FRAME.SETTINGS, 0, 0, setting);
+    const rssBefore = process.memoryUsage().rss;
+    for (let i = 0; i < 20; i++) {
+      if (attacker.socket.destroyed) break;
+      attacker.socket.write(Buffer.concat(Array.from({ length: 5000 }, () => one)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(await get(port, '/'), 200);
+    attacker.socket.resume();
+    const code = await attacker.goaway;
+    assert.ok(code === null || code === constants.NGHTTP2_ENHANCE_YOUR_CALM, `GOAWAY code ${code}`);
+    assert.ok(process.memoryUsage().rss - rssBefore < 64 * 1024 * 1024);
+    await h2.drain(1000);
+    assert.equal(h2.sessions, 0);
+    tcp.close();
+  });
+
+  test('a PING flood from a client that never reads ends that session', async () => {
+    const { h2 } = start({});
+    const { tcp, port } = await listen(h2);
+    const attacker = await rawConnect(port);
+    attacker.socket.pause();
+    const ping = frame(FRAME.PING, 0, 0, Buffer.alloc(8));
+    for (let i = 0; i < 20 && !attacker.socket.destroyed; i++) {
+      attacker.socket.write(Buffer.concat(Array.from({ length: 5000 }, () => ping)));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(await get(port, '/'), 200);
+    attacker.socket.resume();
+    const code = await attacker.goaway;
+    assert.ok(code === null || code === constants.NGHTTP2_ENHANCE_YOUR_CALM, `GOAWAY code ${code}`);
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('a header list over the advertised size never reaches the handler (431 before the client acknowledged the limit, RST_STREAM after), and the session keeps serving', async () => {
+    const { h2, count } = start({ maxHeaderListSize: 16 * 1024 });
+    const { tcp, port } = await listen(h2);
+    const client = h2connect(`http://127.0.0.1:${port}`);
+    client.on('error', () => {});
+    const outcome = async (): Promise<string> => {
+      const big = client.request({ ':path': '/', 'x-big': 'a'.repeat(32 * 1024) });
+      big.on('error', () => {});
+      let status: unknown;
+      big.on('response', (h) => (status = h[':status']));
+      big.resume();
+      big.end();
+      await new Promise((r) => big.once('close', r));
+      return status === undefined ? `rst ${big.rstCode}` : `status ${status}`;
+    };
+    // First flight: SETTINGS not yet acknowledged.
+    assert.equal(await outcome(), 'status 431');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await outcome(), `rst ${constants.NGHTTP2_ENHANCE_YOUR_CALM}`);
+    assert.equal(count(), 0);
+    const ok = client.request({ ':path': '/' });
+    ok.end();
+    const [headers] = (await once(ok, 'response')) as [Record<string, unknown>];
+    assert.equal(headers[':status'], 200);
+    ok.resume();
+    client.close();
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('a stream that never sends its body buffers at most its flow-control window and is cancelled when idle', async () => {
+    let sink: import('node:http2').Http2ServerRequest | undefined;
+    const { h2 } = start({ streamIdleTimeoutMs: 500 }, () => {});
+    h2.server.prependListener('request', (req) => {
+      if (req.url === '/sink') sink = req;
+    });
+    const { tcp, port } = await listen(h2);
+    const client = h2connect(`http://127.0.0.1:${port}`);
+    client.on('error', () => {});
+    const stalled = client.request({ ':path': '/sink', ':method': 'POST' });
+    stalled.on('error', () => {});
+    // Writes 8 MiB the server never reads: flow control must stop it near 64 KiB.
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 128; i++) stalled.write(chunk);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(sink !== undefined);
+    assert.ok(
+      sink.stream.readableLength <= 256 * 1024,
+      `server buffered ${sink.stream.readableLength} bytes`,
+    );
+    // Another client is served meanwhile, and so is another stream of the same client.
+    assert.equal(await get(port, '/'), 200);
+    const [status] = await Promise.all([
+      (async () => {
+        const r = client.request({ ':path': '/' });
+        r.end();
+        const [h] = (await once(r, 'response')) as [Record<string, unknown>];
+        r.resume();
+        return h[':status'];
+      })(),
+    ]);
+    assert.equal(status, 200);
+    await once(stalled, 'close');
+    assert.equal(stalled.rstCode, constants.NGHTTP2_CANCEL);
+    client.close();
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('streams past maxConcurrentStreams are refused, not queued', async () => {
+    const { h2 } = start({ maxConcurrentStreams: 2 });
+    const { tcp, port } = await listen(h2);
+    const client = h2connect(`http://127.0.0.1:${port}`, { peerMaxConcurrentStreams: 100 });
+    client.on('error', () => {});
+    await once(client, 'remoteSettings');
+    assert.equal(client.remoteSettings.maxConcurrentStreams, 2);
+    client.close();
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  describe('drain', () => {
+    let h2: H2Server;
+    let tcp: Server;
+    let port: number;
+    before(async () => {
+      h2 = start({}).h2;
+      ({ tcp, port } = await listen(h2));
+    });
+    after(() => tcp.close());
+
+    test('sends GOAWAY, lets the open stream finish, then resolves', async () => {
+      const client = h2connect(`http://127.0.0.1:${port}`);
+      client.on('error', () => {});
+      const goaway = once(client, 'goaway');
+      const inFlight = client.request({ ':path': '/slow' });
+      inFlight.end();
+      await new Promise((r) => setTimeout(r, 50));
+      const drained = h2.drain(5000);
+      const [code] = (await goaway) as [number];
+      assert.equal(code, constants.NGHTTP2_NO_ERROR);
+      const [headers] = (await once(inFlight, 'response')) as [Record<string, unknown>];
+      assert.equal(headers[':status'], 200);
+      let body = '';
+      inFlight.setEncoding('utf8');
+      for await (const c of inFlight) body += c;
+      assert.equal(body, 'slow');
+      await drained;
+      assert.equal(h2.sessions, 0);
+      client.close();
+    });
+  });
+});
