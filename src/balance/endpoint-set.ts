@@ -222,7 +222,8 @@ export class EndpointSet {
     if (member === undefined) return;
     if (member.pending > 0) member.pending--;
     if (outcome === 'success') {
-      member.ewma.observe(latencyMs, this.#clock());
+      if (latencyMs >= 0 && latencyMs < Number.POSITIVE_INFINITY)
+        member.ewma.observe(latencyMs, this.#clock());
       member.outlier.success();
     } else if (outcome === 'gateway-failure') {
       const policy = this.#policy.outlier;

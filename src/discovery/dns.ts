@@ -220,8 +220,10 @@ class HostLookup {
     ] as const) {
       if (result.status === 'fulfilled') {
         for (const r of result.value) {
+          // An answer is network input: take only real addresses of the family asked for.
+          if (typeof r.address !== 'string' || isIP(r.address) !== family) continue;
           next.push({ address: family === 6 ? r.address.toLowerCase() : r.address, family });
-          ttl = Math.min(ttl, r.ttl * 1000);
+          ttl = Math.min(ttl, Number.isFinite(r.ttl) && r.ttl > 0 ? r.ttl * 1000 : 0);
         }
         continue;
       }
@@ -236,8 +238,9 @@ class HostLookup {
       // complete, or an /etc/hosts entry (localhost), as getaddrinfo sees them.
       try {
         for (const r of await this.#opts.systemLookup(this.#host)) {
-          if (r.family === 4 || r.family === 6)
+          if ((r.family === 4 || r.family === 6) && isIP(r.address) === r.family) {
             next.push({ address: r.address.toLowerCase(), family: r.family });
+          }
         }
         ttl = DNS_DEFAULTS.systemLookupRefreshMs;
       } catch (err) {

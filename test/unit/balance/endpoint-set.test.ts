@@ -100,6 +100,13 @@ describe('EndpointSet: balancing', () => {
     assert.equal(set.snapshot().endpoints[0]!.pending, 0, 'a double report does not go below zero');
   });
 
+  it('a latency that is not a finite non-negative number is not observed', () => {
+    const { set } = makeSet(1);
+    for (const bad of [Number.NaN, -5, Number.POSITIVE_INFINITY])
+      set.report(keyOf(set, '127.0.0.2:9080'), 'success', bad);
+    assert.equal(set.snapshot().endpoints[0]!.latencyMs, 30);
+  });
+
   it('a retry prefers an endpoint not yet tried, and falls back to a tried one', () => {
     for (const loadBalancer of ['peak-ewma', 'least-request', 'round-robin'] as const) {
       const { set } = makeSet(3, { loadBalancer });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { isIP } from 'node:net';
 import { after, before, describe, it, mock } from 'node:test';
+import fc from 'fast-check';
 import type { EndpointAddress } from '../../../src/discovery/address.ts';
 import {
   DnsDiscovery,
@@ -227,6 +229,45 @@ describe('DnsDiscovery (scripted resolver)', () => {
     assert.deepEqual(names(source.current()), ['10.0.0.1:80']);
     assert.deepEqual(problems, ['lookup failed (system lookup: ENOTFOUND); keeping 1 endpoints']);
     dns.close();
+  });
+
+  it('any answer gives only valid addresses, at most the maximum, and a next lookup between 1 s and 30 s (property)', async () => {
+    const record = fc.record({
+      address: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 20 })),
+      ttl: fc.oneof(
+        fc.integer({ min: -5, max: 200_000 }),
+        fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 0.4),
+      ),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(record, { maxLength: 12 }),
+        fc.array(record, { maxLength: 12 }),
+        async (a, aaaa) => {
+          const resolver = new TableResolver();
+          resolver.v4.set('h', a);
+          resolver.v6.set('h', aaaa);
+          const dns = new DnsDiscovery({ resolver, systemLookup: null, maxEndpointsPerHost: 4 });
+          try {
+            const source = dns.source('h', 80);
+            await source.ready;
+            const list = source.current();
+            if (list.length > 4) return false;
+            if (!list.every((e) => isIP(e.address) === e.family)) return false;
+            const queries = resolver.queries;
+            mock.timers.tick(999);
+            await flush();
+            if (resolver.queries !== queries) return false;
+            mock.timers.tick(29_001);
+            await flush();
+            return resolver.queries > queries;
+          } finally {
+            dns.close();
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it('a subscriber that throws does not stop the lookups', async () => {
