@@ -6,9 +6,20 @@
 //
 // It shows a 95/5 canary split, a live ConfigMap-style edit to 50/50, a
 // header-matched request, a denied caller, the Prometheus metrics and the
-// trace of one request, then stops every process it started.
+// trace of one request, then stops every process it started. The sidecars'
+// logs are kept (the directory is printed); certificates and config are not.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  type WriteStream,
+  writeFileSync,
+} from 'node:fs';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,10 +34,14 @@ const ROOT = new URL('../', import.meta.url).pathname;
 const BIN = join(ROOT, 'dist/main.js');
 const NODE_FLAGS = ['--max-semi-space-size=1', '--external-memory-accounted-in-global-limit'];
 const work = mkdtempSync(join(tmpdir(), 'meshlet-demo-'));
+// Outside `work`, which holds private keys and is removed at the end.
+const logs = mkdtempSync(join(tmpdir(), 'meshlet-demo-logs-'));
+const logFiles: WriteStream[] = [];
+/** Each sidecar's stdio closed: nothing more will be written to its log. */
+const closed: Promise<unknown>[] = [];
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
 const agent = new Agent({ connections: 8 });
-let cleaningUp = false;
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -74,7 +89,8 @@ async function sidecar(
     inbound: inbound ?? (await freePort()),
     admin: await freePort(),
   };
-  const log = join(work, `${s.name}.log`);
+  const log = createWriteStream(join(logs, `${s.name}.log`));
+  logFiles.push(log);
   const child = spawn(process.execPath, [...NODE_FLAGS, BIN, 'run', '--config', configFile], {
     env: {
       ...process.env,
@@ -90,11 +106,12 @@ async function sidecar(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  // Written as it comes, so a log is there to read while the demo runs too.
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  child.on('exit', () => {
-    if (!cleaningUp) writeFileSync(log, out);
-  });
+  closed.push(once(child, 'close'));
   children.push(child);
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`${s.name} sidecar exited:\n${out}`);
@@ -187,7 +204,7 @@ async function metric(admin: number, pattern: RegExp): Promise<string[]> {
 
 async function main(): Promise<void> {
   say(bold('meshlet demo — a canary split, a live config edit, allow rules, metrics and a trace'));
-  say(`(working directory ${work}; sidecar logs are written there)`);
+  say(`(sidecar logs go to ${logs} and are kept; certificates and config in ${work} are removed at the end)`);
 
   step(1, 'Development certificates: a CA and one SPIFFE identity per service');
   await writeDevCerts({
@@ -284,14 +301,21 @@ async function main(): Promise<void> {
 }
 
 async function cleanup(): Promise<void> {
-  cleaningUp = true;
   for (const c of children) c.kill('SIGTERM');
   await Promise.all(
     children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
   );
+  await Promise.all(closed);
+  await Promise.all(
+    logFiles.map((f) => {
+      f.end();
+      return once(f, 'close');
+    }),
+  );
   for (const s of servers) s.close();
   await agent.close();
   rmSync(work, { recursive: true, force: true });
+  say(`Sidecar logs kept in ${logs} (one file per sidecar; rm -r it when done).`);
 }
 
 try {
