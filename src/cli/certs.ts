@@ -23,7 +23,7 @@ examples:
   MESHLET_TLS_DIR=./certs/reviews meshlet run --config mesh.yaml
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   out: { type: 'string' },
   'trust-domain': { type: 'string' },
   service: { type: 'string', multiple: true },

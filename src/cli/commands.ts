@@ -2,12 +2,18 @@
 // entry point (src/main.ts) and by `meshlet completion`. Each command lives in
 // src/cli/<name>.ts and is imported lazily, so `meshlet validate` never loads
 // the data plane.
+import type { OptionSpec } from './args.ts';
+
 type Command = (argv: string[]) => Promise<number>;
 
 export interface CommandEntry {
   readonly describe: string;
-  /** Each module exports `run`, and `USAGE` (its --help text) where it has one: completion reads the flags from it. */
-  readonly load: () => Promise<{ run: Command; USAGE?: string }>;
+  /**
+   * Each module exports `run`, and where it has them `USAGE` (its --help text:
+   * completion reads the flags from it) and `OPTIONS` (what it parses: a test
+   * checks the help names each one).
+   */
+  readonly load: () => Promise<{ run: Command; USAGE?: string; OPTIONS?: OptionSpec }>;
 }
 
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {

@@ -16,6 +16,8 @@ examples:
   meshlet completion zsh > "\${fpath[1]}/_meshlet"  # zsh, then restart it
 `;
 
+export const OPTIONS = {} as const;
+
 /** Positional words a command takes, completed like its flags. */
 const WORDS: Record<string, readonly string[]> = { certs: ['dev'], completion: ['bash', 'zsh'] };
 
@@ -120,16 +122,21 @@ fi
 }
 
 export function run(argv: string[]): Promise<number> {
-  return runCommand('completion', argv, { options: {}, usage: USAGE, maxPositionals: 1 }, async (args) => {
-    const shell = args.positionals[0];
-    if (shell !== 'bash' && shell !== 'zsh') {
-      throw new UsageError(
-        shell === undefined ? 'name a shell: bash or zsh' : `no completion for '${shell}'; use bash or zsh`,
-      );
-    }
-    const flags = await commandFlags();
-    const describe = new Map(Object.entries(COMMANDS).map(([name, c]) => [name, c.describe]));
-    process.stdout.write(shell === 'bash' ? bashScript(flags) : zshScript(flags, describe));
-    return 0;
-  });
+  return runCommand(
+    'completion',
+    argv,
+    { options: OPTIONS, usage: USAGE, maxPositionals: 1 },
+    async (args) => {
+      const shell = args.positionals[0];
+      if (shell !== 'bash' && shell !== 'zsh') {
+        throw new UsageError(
+          shell === undefined ? 'name a shell: bash or zsh' : `no completion for '${shell}'; use bash or zsh`,
+        );
+      }
+      const flags = await commandFlags();
+      const describe = new Map(Object.entries(COMMANDS).map(([name, c]) => [name, c.describe]));
+      process.stdout.write(shell === 'bash' ? bashScript(flags) : zshScript(flags, describe));
+      return 0;
+    },
+  );
 }

@@ -258,7 +258,7 @@ export function renderGraph(edges: readonly GraphEdge[], format: GraphFormat, wi
 
 const FORMATS: readonly GraphFormat[] = ['table', 'dot', 'mermaid', 'json'];
 
-const OPTIONS = {
+export const OPTIONS = {
   prometheus: { type: 'string' },
   format: { type: 'string', default: 'table' },
   window: { type: 'string', default: '5m' },

@@ -45,7 +45,7 @@ examples:
   meshlet init-iptables --cleanup --dry-run
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   'proxy-uid': { type: 'string' },
   'proxy-gid': { type: 'string' },
   'outbound-port': { type: 'string' },

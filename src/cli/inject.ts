@@ -25,7 +25,7 @@ examples:
   meshlet inject -f deploy.yaml --no-native-sidecar --proxy-image registry.local/meshlet:dev
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   filename: { type: 'string', short: 'f' },
   output: { type: 'string', short: 'o' },
   ...INJECT_FLAGS,

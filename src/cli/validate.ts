@@ -33,7 +33,7 @@ examples:
   meshlet validate -o json --strict mesh.yaml > findings.json
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   output: { type: 'string', short: 'o' },
   strict: { type: 'boolean' },
 } as const;

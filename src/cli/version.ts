@@ -16,7 +16,7 @@ examples:
   meshlet version -o json | jq -r .commit
 `;
 
-const OPTIONS = { output: { type: 'string', short: 'o' } } as const;
+export const OPTIONS = { output: { type: 'string', short: 'o' } } as const;
 
 export function run(argv: string[]): Promise<number> {
   return runCommand('version', argv, { options: OPTIONS, usage: USAGE }, ({ values }) => {

@@ -23,7 +23,7 @@ examples:
   MESHLET_WEBHOOK_PORT=9443 meshlet webhook --tls-dir ./certs/webhook --proxy-image registry.local/meshlet:dev
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   'tls-dir': { type: 'string' },
