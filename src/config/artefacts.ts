@@ -15,6 +15,10 @@ import {
   parseDocument,
   Scalar,
 } from 'yaml';
+import { SCHEMA } from './mesh-schema.validate.ts';
+
+/** mesh.yaml's own top-level fields: a file with any of them is a mesh.yaml, whatever else it has. */
+const MESH_FIELDS = new Set(Object.keys((SCHEMA as { properties: Record<string, unknown> }).properties));
 
 export type ArtefactKind = 'mesh' | 'configmap' | 'helm-values';
 
@@ -91,9 +95,16 @@ export function meshSourcesOf(text: string): ArtefactResult {
     return { ok: true, sources };
   }
 
-  if (docs.length === 1) {
-    const mesh = get(docs[0]!.contents, 'mesh');
-    if (mesh !== undefined) return helmValues(text, docs[0]!, mesh, at);
+  // Helm values have `mesh:` among the chart's keys; a mesh.yaml with a stray
+  // `mesh:` key stays a mesh.yaml, so validate refuses it as the sidecar would.
+  const top = docs.length === 1 ? docs[0]!.contents : null;
+  const mesh = get(top, 'mesh');
+  if (
+    mesh !== undefined &&
+    isMap(top) &&
+    !top.items.some((p) => isScalar(p.key) && MESH_FIELDS.has(String(p.key.value)))
+  ) {
+    return helmValues(text, docs[0]!, mesh, at);
   }
   return { ok: true, sources: [plain(text)] };
 }

@@ -127,3 +127,11 @@ describe('positionOfPath', () => {
     assert.deepEqual(positionOfPath(text, ['services', 'a', 'routes', 7]), { line: 4, col: 7 });
   });
 });
+
+describe('meshSourcesOf: what is not Helm values', () => {
+  it('keeps a mesh.yaml with a stray mesh: key a mesh.yaml, so the loader refuses it as the sidecar does', () => {
+    const found = meshSourcesOf('services: {}\nmesh: { mtls: strict }\n');
+    assert.ok(found.ok);
+    assert.equal(found.sources[0]!.kind, 'mesh');
+  });
+});
