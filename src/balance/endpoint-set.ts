@@ -80,11 +80,11 @@ class Member implements Endpoint {
   readonly outlier = new OutlierState();
   draining = false;
 
-  constructor(key: string, address: EndpointAddress, now: number) {
+  constructor(key: string, address: EndpointAddress, now: number, initialRttMs: number) {
     this.key = key;
     this.address = address;
     this.origin = `http://${address.authority}`;
-    this.ewma = new PeakEwma(now, EWMA_DEFAULTS.defaultRttMs, EWMA_DEFAULTS.decayMs);
+    this.ewma = new PeakEwma(now, initialRttMs, EWMA_DEFAULTS.decayMs);
   }
 
   get state(): EndpointState {
@@ -164,13 +164,14 @@ export class EndpointSet {
   /** The whole new set from discovery: kept endpoints keep their state, new ones start fresh, gone ones drain. */
   update(addresses: readonly EndpointAddress[]): void {
     const now = this.#clock();
+    const initialRttMs = this.#peerEstimate(now);
     const next = new Map<string, Member>();
     for (const address of addresses) {
       if (next.has(address.authority)) continue;
       const key = `${this.key}|${address.authority}`;
       let member = this.#byKey.get(key);
       if (member === undefined) {
-        member = new Member(key, address, now);
+        member = new Member(key, address, now, initialRttMs);
         this.#byKey.set(key, member);
       }
       member.draining = false;
@@ -283,6 +284,20 @@ export class EndpointSet {
       endpoints,
       breaker: this.breaker.counts,
     };
+  }
+
+  /**
+   * The first estimate of a new endpoint: the mean of its healthy peers', or
+   * Linkerd's default when there are none. Starting a new pod of a set whose
+   * pods answer in 1 ms at the 30 ms default would keep it out of P2C's choice
+   * until the others' estimates decayed toward it (tens of seconds).
+   */
+  #peerEstimate(now: number): number {
+    const peers = this.#eligible;
+    if (peers.length === 0) return EWMA_DEFAULTS.defaultRttMs;
+    let sum = 0;
+    for (const m of peers) sum += m.ewma.value(now);
+    return sum / peers.length;
   }
 
   #eject(member: Member, policy: OutlierPolicy): void {

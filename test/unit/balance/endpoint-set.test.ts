@@ -278,7 +278,28 @@ describe('EndpointSet: membership changes', () => {
     const byAddress = new Map(set.snapshot().endpoints.map((e) => [e.address, e]));
     assert.ok(byAddress.get('127.0.0.2:9080')!.latencyMs > 390);
     assert.equal(byAddress.get('127.0.0.3:9080')!.state, 'ejected');
-    assert.ok(Math.abs(byAddress.get('127.0.0.9:9080')!.latencyMs - 30) < 0.1, 'default RTT 30 ms');
+    // 127.0.0.2 is the only healthy peer (400 ms decayed for 1 ms)
+    assert.ok(Math.abs(byAddress.get('127.0.0.9:9080')!.latencyMs - 400 * Math.exp(-1 / 10_000)) < 1e-6);
+  });
+
+  it("a new endpoint starts at its healthy peers' mean estimate, or at the 30 ms default with none", () => {
+    const { set, clock } = makeSet(0);
+    set.update(loopbackEndpoints(2));
+    assert.deepEqual(
+      set.snapshot().endpoints.map((e) => e.latencyMs),
+      [30, 30],
+    );
+    set.report(keyOf(set, '127.0.0.2:9080'), 'success', 1);
+    clock.advance(30_000);
+    set.report(keyOf(set, '127.0.0.2:9080'), 'success', 1);
+    set.report(keyOf(set, '127.0.0.3:9080'), 'success', 3);
+    set.update(loopbackEndpoints(3));
+    const [a, b, fresh] = set.snapshot().endpoints.map((e) => e.latencyMs) as [number, number, number];
+    assert.ok(a < b, 'the peers differ');
+    assert.ok(Math.abs(fresh - (a + b) / 2) < 1e-9, `${fresh}`);
+    // and so it gets its share of sequential traffic at once
+    const picks = pickMany(set, 300);
+    assert.ok((picks.get('127.0.0.4:9080') ?? 0) > 30, `${picks.get('127.0.0.4:9080')}`);
   });
 
   it('an endpoint that leaves with nothing in flight and comes back starts fresh', () => {

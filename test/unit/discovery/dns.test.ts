@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import { after, before, describe, it, mock } from 'node:test';
 import fc from 'fast-check';
+import { EndpointSet } from '../../../src/balance/endpoint-set.ts';
 import type { EndpointAddress } from '../../../src/discovery/address.ts';
+import { ProxyError } from '../../../src/errors.ts';
 import {
   DnsDiscovery,
   type DnsResolver,
@@ -10,6 +12,7 @@ import {
   type RecordWithTtl,
 } from '../../../src/discovery/dns.ts';
 import { type DnsServer, dnsmasqMissing, startDnsmasq } from '../../helpers/dnsmasq.ts';
+import { seeded } from '../balance/sim.ts';
 
 type Answer = RecordWithTtl[] | string; // a string is an error code
 
@@ -323,6 +326,47 @@ describe('DnsDiscovery against a real dnsmasq', { skip: dnsmasqMissing() ?? fals
     }
     return performance.now() - start;
   }
+
+  it('feeding an endpoint set: a removed address gets no new picks within TTL + 2 s while its in-flight request finishes', async () => {
+    const host = 'ratings-v1.test';
+    await server.setRecords({
+      [HOST]: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+      [host]: ['127.0.0.2', '127.0.0.3'],
+    });
+    const source = dns.source(host, 9080);
+    await source.ready;
+    const set = new EndpointSet('ratings', 'v1', { random: seeded(2) });
+    set.update(source.current());
+    source.subscribe((list) => set.update(list));
+    let held = set.pick();
+    while (!(held instanceof ProxyError) && held.address.authority !== '127.0.0.3:9080') {
+      set.report(held.key, 'success', 1);
+      held = set.pick();
+    }
+    assert.ok(!(held instanceof ProxyError));
+
+    await server.setRecords({
+      [HOST]: ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+      [host]: ['127.0.0.2', '127.0.0.6'],
+    });
+    await within(
+      3000,
+      () => set.snapshot().endpoints.some((e) => e.address === '127.0.0.6:9080'),
+      'added endpoint',
+    );
+    const picked = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const e = set.pick();
+      assert.ok(!(e instanceof ProxyError));
+      picked.add(e.address.authority);
+      set.report(e.key, 'success', 1);
+    }
+    assert.deepEqual([...picked].sort(), ['127.0.0.2:9080', '127.0.0.6:9080']);
+    assert.equal(set.snapshot().endpoints.find((e) => e.address === '127.0.0.3:9080')?.state, 'draining');
+    set.report(held.key, 'success', 1);
+    assert.equal(set.snapshot().endpoints.length, 2, 'drained endpoint forgotten');
+    source.close();
+  });
 
   it('resolves every A record of the host, then follows edits within TTL + 2 s, and keeps the set when the server dies', async (t) => {
     const source = dns.source(HOST, 9080);
