@@ -12,9 +12,18 @@ export interface EndpointAddress {
   readonly authority: string;
 }
 
+/**
+ * 4 or 6 for an address an endpoint can have, else 0. IPv6 zone ids
+ * (`fe80::1%eth0`) are refused: they cannot be written in a URL's host.
+ */
+export function ipFamily(address: string): 0 | 4 | 6 {
+  if (typeof address !== 'string' || address.includes('%')) return 0;
+  return isIP(address) as 0 | 4 | 6;
+}
+
 export function endpointAddress(address: string, port: number): EndpointAddress {
-  const family = isIP(address);
-  if (family === 0) throw new Error(`'${address}' is not an IP address`);
+  const family = ipFamily(address);
+  if (family === 0) throw new Error(`'${address}' is not an IP address (IPv6 zone ids are not supported)`);
   if (!validPort(port)) throw new Error(`port ${port} is not between 1 and 65535`);
   // Lower case so that two spellings of one IPv6 address are one endpoint.
   const normal = family === 6 ? address.toLowerCase() : address;
@@ -32,7 +41,7 @@ export function endpointAddress(address: string, port: number): EndpointAddress 
  */
 export function parseEndpoint(text: string, defaultPort: number | null): EndpointAddress {
   const { host, port } = splitHostPort(text.trim(), defaultPort);
-  if (isIP(host) === 0) {
+  if (ipFamily(host) === 0) {
     throw new Error(
       `'${text}' is not an IP address with an optional port (e.g. 10.1.2.3:9080 or [fd00::1]:9080)`,
     );
@@ -65,7 +74,7 @@ export function parseDnsServers(text: string): string[] {
     } catch (err) {
       throw new Error(`MESHLET_DNS_SERVERS: '${entry}': ${(err as Error).message}`);
     }
-    const family = isIP(parsed.host);
+    const family = ipFamily(parsed.host);
     if (family === 0) {
       throw new Error(
         `MESHLET_DNS_SERVERS: '${entry}' is not an IP address with an optional port (a DNS server cannot be a name; e.g. 10.96.0.10:53 or [fd00::a]:53)`,
@@ -87,7 +96,7 @@ function splitHostPort(text: string, defaultPort: number | null): { host: string
       if (!rest.startsWith(':')) throw new Error(`'${text}' has text after ']' that is not ':port'`);
       portText = rest.slice(1);
     }
-    if (isIP(host) !== 6) throw new Error(`'${host}' in brackets is not an IPv6 address`);
+    if (ipFamily(host) !== 6) throw new Error(`'${host}' in brackets is not an IPv6 address`);
   } else {
     const colon = text.indexOf(':');
     // More than one colon and no brackets: a bare IPv6 address, no port.

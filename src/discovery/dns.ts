@@ -7,8 +7,7 @@
 // does. Only configured hosts are looked up, each by one shared loop however
 // many versions name it. See docs/kubernetes.md (headless Services).
 import { lookup, Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { type EndpointAddress, endpointAddress, parseDnsServers } from './address.ts';
+import { type EndpointAddress, endpointAddress, ipFamily, parseDnsServers } from './address.ts';
 import { type EndpointSource, type EndpointsListener, StaticSource, sameEndpoints } from './source.ts';
 
 export interface RecordWithTtl {
@@ -104,7 +103,7 @@ export class DnsDiscovery {
    */
   source(host: string, port: number): EndpointSource {
     const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-    if (isIP(bare) !== 0) return new StaticSource([endpointAddress(bare, port)]);
+    if (ipFamily(bare) !== 0) return new StaticSource([endpointAddress(bare, port)]);
     const name = host.toLowerCase();
     let lookup = this.#lookups.get(name);
     if (lookup === undefined) {
@@ -221,7 +220,7 @@ class HostLookup {
       if (result.status === 'fulfilled') {
         for (const r of result.value) {
           // An answer is network input: take only real addresses of the family asked for.
-          if (typeof r.address !== 'string' || isIP(r.address) !== family) continue;
+          if (ipFamily(r.address) !== family) continue;
           next.push({ address: family === 6 ? r.address.toLowerCase() : r.address, family });
           ttl = Math.min(ttl, Number.isFinite(r.ttl) && r.ttl > 0 ? r.ttl * 1000 : 0);
         }
@@ -238,7 +237,7 @@ class HostLookup {
       // complete, or an /etc/hosts entry (localhost), as getaddrinfo sees them.
       try {
         for (const r of await this.#opts.systemLookup(this.#host)) {
-          if ((r.family === 4 || r.family === 6) && isIP(r.address) === r.family) {
+          if ((r.family === 4 || r.family === 6) && ipFamily(r.address) === r.family) {
             next.push({ address: r.address.toLowerCase(), family: r.family });
           }
         }

@@ -32,9 +32,15 @@ describe('parseEndpoint', () => {
       ['[10.0.0.1]:80', /not an IPv6/],
       ['[fd00::1]80', /not ':port'/],
       ['', /needs a port/],
+      ['[fe80::1%eth0]:80', /not an IPv6/],
     ] as const) {
       assert.throws(() => parseEndpoint(text, null), pattern, text);
     }
+  });
+
+  it('refuses IPv6 zone ids, which no URL host can carry', () => {
+    assert.throws(() => parseEndpoint('fe80::1%eth0', 80), /not an IP address/);
+    assert.throws(() => endpointAddress('fe80::1%eth0', 80), /zone ids are not supported/);
   });
 
   it('a list folds duplicates and keeps its order', () => {
@@ -60,7 +66,9 @@ describe('parseEndpoint', () => {
       fc.property(fc.string({ maxLength: 60 }), (text) => {
         try {
           const e = parseEndpoint(text, 80);
-          return e.port >= 1 && e.port <= 65535 && (e.family === 4 || e.family === 6);
+          // `http://<authority>` is what the connection pool parses: a valid URL with this port.
+          const url = new URL(`http://${e.authority}`);
+          return (e.family === 4 || e.family === 6) && Number(url.port || 80) === e.port;
         } catch (err) {
           return err instanceof Error && !(err instanceof TypeError);
         }
