@@ -12,7 +12,7 @@ commands:
 ${lines.join('\n')}
 
 Run 'meshlet <command> --help' for a command's options and examples.
-'meshlet --version' prints the version.
+'meshlet help <command>' is the same; 'meshlet --version' prints the version.
 `;
 }
 
@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(usage());
     return EXIT_USAGE;
   }
+  if (name === 'help' && rest.length > 0) return main([rest[0]!, '--help']);
   if (name === '-h' || name === '--help' || name === 'help') {
     process.stdout.write(usage());
     return 0;

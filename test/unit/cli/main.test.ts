@@ -30,6 +30,13 @@ describe('meshlet (no command)', () => {
     assert.match(r.stdout, /^usage: meshlet <command>/);
   });
 
+  it("help COMMAND prints that command's help", () => {
+    const r = meshlet('help', 'validate');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, meshlet('validate', '--help').stdout);
+    assert.equal(meshlet('help', 'nope').status, 2);
+  });
+
   it('names an unknown command or option in one line and exits 2', () => {
     for (const [arg, what] of [
       ['frobnicate', 'command'],
