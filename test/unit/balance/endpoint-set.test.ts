@@ -56,6 +56,22 @@ describe('EndpointSet: balancing', () => {
     });
   }
 
+  for (const loadBalancer of ['least-request', 'round-robin'] as const) {
+    it(`${loadBalancer}: one request at a time still splits three equal endpoints 33 % ± 5 %`, () => {
+      // Peak-EWMA need not: it follows whichever answered fastest lately (as Linkerd's does).
+      const { set, clock } = makeSet(3, { loadBalancer });
+      const jitter = seeded(12);
+      const picks = simulate(set, clock, {
+        total: 3000,
+        concurrency: 1,
+        latencyMs: () => 0.8 + jitter() * 0.4,
+      });
+      for (const [authority, n] of picks) {
+        assert.ok(Math.abs(n / 3000 - 1 / 3) <= 0.05, `${authority} got ${n} of 3000`);
+      }
+    });
+  }
+
   it('peak-ewma: an endpoint 20 × slower gets < 10 % of picks under concurrency', () => {
     const { set, clock } = makeSet(3);
     const picks = simulate(set, clock, {
