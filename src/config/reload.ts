@@ -8,7 +8,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../telemetry/log.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';
 import { compileMeshSteps } from './compile.ts';
-import { checkOffThread } from './compile-worker.ts';
+import { checkInChild } from './compile-worker.ts';
 import { type CheckResult, checkMeshText, formatIssue } from './load.ts';
 import type { ConfigStore } from './store.ts';
 import type { CompiledMesh, RawMesh, SidecarIdentity } from './types.ts';
@@ -53,7 +53,7 @@ export function startReload(opts: ReloadOptions): () => void {
     const checked: CheckResult =
       Buffer.byteLength(text) <= (opts.inlineBytes ?? INLINE_BYTES)
         ? checkMeshText(text, file, opts.self)
-        : await checkOffThread(text, file, opts.self);
+        : await checkInChild(text, file, opts.self);
     if (!checked.ok) {
       opts.store.reject(checked.issues);
       opts.metrics.configReload('failure', null);
