@@ -11,7 +11,8 @@ import { BREAKER_DEFAULTS, type BreakerLimits, CircuitBreaker } from './breaker.
 import { BUDGET_DEFAULTS, type BudgetPolicy, RetryBudget } from './budget.ts';
 import { EWMA_DEFAULTS, PeakEwma } from './ewma.ts';
 import { maxEjected, OUTLIER_DEFAULTS, type OutlierPolicy, OutlierState } from './outlier.ts';
-import { pickLeastRequest, pickPeakEwma, type RandomSource } from './pick.ts';
+import type { RandomSource } from '../route/pick.ts';
+import { pickLeastRequest, pickPeakEwma } from './pick.ts';
 
 export type LoadBalancer = 'peak-ewma' | 'round-robin' | 'least-request';
 

@@ -4,9 +4,8 @@
 // would agree on; the cost is Linkerd's peak-EWMA latency × (pending + 1), or
 // the pending count alone for `least-request` (Envoy's default choice count
 // of two). Random source injected, so tests are exact.
+import type { RandomSource } from '../route/pick.ts';
 import type { PeakEwma } from './ewma.ts';
-
-export type RandomSource = () => number;
 
 export interface Candidate {
   readonly pending: number;
