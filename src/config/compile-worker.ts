@@ -49,7 +49,10 @@ export function checkInChild(text: string, file: string, self: SidecarIdentity):
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ok: false, issues: [{ file, line: 1, col: 1, message: `the config could not be checked: ${why}` }] });
+      resolve({
+        ok: false,
+        issues: [{ file, line: 1, col: 1, message: `the config could not be checked: ${why}` }],
+      });
     };
     child.once('message', (reply: Reply) => {
       if (settled) return;
