@@ -122,7 +122,7 @@ function compileRule(
 }
 
 /** The SPIFFE ID a `from` entry names, or an error message (never starting with `spiffe://`). */
-function principalOf(entry: string, ctx: AllowContext): string {
+export function principalOf(entry: string, ctx: AllowContext): string {
   if (entry.startsWith('spiffe://')) {
     const id = parseSpiffeId(entry);
     if (id === null || id.path === '') return `'${entry}' is not a valid workload SPIFFE ID`;
