@@ -6,7 +6,6 @@ import type {
   PodPolicy,
   CompiledRoute,
   CompiledService,
-  RawHeaderMatch,
   RawMesh,
   RawRoute,
   RawService,
@@ -80,9 +79,17 @@ export function* compileMeshSteps(
   const services = new Map<string, CompiledService>();
   const hosts = new Map<string, CompiledService>();
   let compiledCount = 0;
+  const regexes = new Map<string, StringMatcher>();
   for (const [name, svc] of Object.entries(rawServices)) {
     const compiled = collect(() =>
-      compileService(name, svc, { trustDomain, mtls, self: meta.self, identities, streamIdleTimeoutMs }),
+      compileService(name, svc, {
+        trustDomain,
+        mtls,
+        self: meta.self,
+        identities,
+        streamIdleTimeoutMs,
+        regexes,
+      }),
     );
     if (++compiledCount % slice === 0) yield;
     if (compiled === undefined) continue;
@@ -135,6 +142,8 @@ function podPolicy(
 }
 
 interface ServiceContext {
+  /** Regexes compiled so far in this load, by source: a pattern repeated across routes is compiled once. */
+  regexes: Map<string, StringMatcher>;
   trustDomain: string;
   mtls: CompiledMesh['mtls'];
   self: SidecarIdentity;
@@ -162,7 +171,7 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
       version,
       Object.freeze({
         name: version,
-        host: v.host,
+        host: v.host.startsWith('[') ? v.host.slice(1, -1) : v.host,
         port: vport,
         origin: origin ?? '',
         responseHeader: Object.freeze(['x-meshlet-upstream-version', version]),
@@ -178,7 +187,7 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
   const routes: CompiledRoute[] = [];
   rawRoutes.forEach((r, i) => {
     try {
-      routes.push(compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i]));
+      routes.push(compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i], ctx.regexes));
     } catch (err) {
       if (!(err instanceof CompileError)) throw err;
       errors.push(err);
@@ -223,6 +232,7 @@ function compileRoute(
   versions: ReadonlyMap<string, VersionTarget>,
   serviceTimeoutMs: number,
   at: (string | number)[],
+  regexes: Map<string, StringMatcher>,
 ): CompiledRoute {
   const targets: VersionTarget[] = [];
   const cumulative: number[] = [];
@@ -246,7 +256,7 @@ function compileRoute(
   const headers = Object.entries(r.match?.headers ?? {}).map(([name, m]) => ({
     name: name.toLowerCase(),
     present: m.present !== false,
-    test: m.present === undefined ? headerMatcher(m, [...at, 'match', 'headers', name]) : null,
+    test: m.present === undefined ? stringMatcher(m, [...at, 'match', 'headers', name], regexes) : null,
   }));
   const methods =
     r.match?.method === undefined
@@ -257,7 +267,7 @@ function compileRoute(
     name: r.name ?? `route-${index}`,
     index,
     headers: Object.freeze(headers),
-    path: r.match?.path === undefined ? null : stringMatcher(r.match.path, [...at, 'match', 'path']),
+    path: r.match?.path === undefined ? null : stringMatcher(r.match.path, [...at, 'match', 'path'], regexes),
     methods,
     targets: Object.freeze(targets),
     cumulative: Object.freeze(cumulative),
@@ -268,11 +278,11 @@ function compileRoute(
   });
 }
 
-function headerMatcher(m: RawHeaderMatch, at: (string | number)[]): StringMatcher {
-  return stringMatcher(m, at);
-}
-
-function stringMatcher(m: RawStringMatch, at: (string | number)[]): StringMatcher {
+function stringMatcher(
+  m: RawStringMatch,
+  at: (string | number)[],
+  regexes: Map<string, StringMatcher>,
+): StringMatcher {
   if (m.exact !== undefined) {
     const exact = m.exact;
     return (v) => v === exact;
@@ -281,8 +291,11 @@ function stringMatcher(m: RawStringMatch, at: (string | number)[]): StringMatche
     const prefix = m.prefix;
     return (v) => v.startsWith(prefix);
   }
+  const known = regexes.get(m.regex!);
+  if (known !== undefined) return known;
   const compiled = compileRegex(m.regex!);
   if (!compiled.ok) throw new CompileError([...at, 'regex'], compiled.message);
+  regexes.set(m.regex!, compiled.test);
   return compiled.test;
 }
 

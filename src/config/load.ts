@@ -269,6 +269,8 @@ const EXPECTED: Record<string, string> = {
   '#/properties/tracing/properties/otlpEndpoint/pattern':
     'an http:// or https:// URL like `http://jaeger-collector:4318/v1/traces`',
   '#/definitions/service/properties/namespace/pattern': 'a Kubernetes namespace name like `shop`',
+  '#/definitions/service/properties/serviceAccount/pattern':
+    'a Kubernetes service account name like `bookinfo-reviews` (it goes into the SPIFFE ID)',
   '#/definitions/allowRule/properties/paths/items/pattern': 'a path starting with `/`',
 };
 const METHOD = 'an upper-case HTTP method like `GET`';

@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};
 const schema12 = {"enum":["strict","permissive","disable"]};
 const schema13 = {"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -13,16 +13,17 @@ const pattern0 = new RegExp("^[a-z0-9.\\-_]+$", "u");
 const pattern1 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
 const pattern3 = new RegExp("^https?://[^/?#]", "u");
 const pattern4 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}};
+const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}};
 const schema16 = {"type":"integer","minimum":1,"maximum":65535};
 const schema28 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}};
 const func3 = Object.prototype.hasOwnProperty;
-const pattern6 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.]*$", "u");
-const pattern12 = new RegExp("^[A-Z]+$", "u");
-const pattern16 = new RegExp("^/", "u");
+const pattern6 = new RegExp("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "u");
+const pattern7 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.]*$", "u");
+const pattern13 = new RegExp("^[A-Z]+$", "u");
+const pattern17 = new RegExp("^/", "u");
 const schema18 = {"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}};
 const schema19 = {"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."};
-const pattern7 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$", "u");
+const pattern8 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -73,7 +74,7 @@ vErrors.push(err3);
 }
 errors++;
 }
-if(!pattern7.test(data0)){
+if(!pattern8.test(data0)){
 const err4 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
@@ -148,7 +149,7 @@ return errors === 0;
 const schema24 = {"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}};
 const schema25 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}};
 const schema26 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}};
-const pattern11 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+const pattern12 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -209,7 +210,7 @@ if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
 for(const key2 in data2){
 const _errs9 = errors;
 if(typeof key2 === "string"){
-if(!pattern11.test(key2)){
+if(!pattern12.test(key2)){
 const err4 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err4];
@@ -429,7 +430,7 @@ let valid8 = false;
 let passing0 = null;
 const _errs35 = errors;
 if(typeof data12 === "string"){
-if(!pattern12.test(data12)){
+if(!pattern13.test(data12)){
 const err22 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err22];
@@ -471,7 +472,7 @@ const len0 = data12.length;
 for(let i0=0; i0<len0; i0++){
 let data13 = data12[i0];
 if(typeof data13 === "string"){
-if(!pattern12.test(data13)){
+if(!pattern13.test(data13)){
 const err25 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err25];
@@ -781,8 +782,8 @@ errors++;
 if(data.serviceAccount !== undefined){
 let data1 = data.serviceAccount;
 if(typeof data1 === "string"){
-if(func2(data1) < 1){
-const err3 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(func2(data1) > 253){
+const err3 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -791,9 +792,8 @@ vErrors.push(err3);
 }
 errors++;
 }
-}
-else {
-const err4 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern6.test(data1)){
+const err4 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -803,10 +803,8 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.port !== undefined){
-let data2 = data.port;
-if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
-const err5 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err5 = {instancePath:instancePath+"/serviceAccount",schemaPath:"#/properties/serviceAccount/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -815,9 +813,11 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(typeof data2 == "number"){
-if(data2 > 65535 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+}
+if(data.port !== undefined){
+let data2 = data.port;
+if(!((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2)))){
+const err6 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -826,8 +826,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data2 < 1 || isNaN(data2)){
-const err7 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data2 == "number"){
+if(data2 > 65535 || isNaN(data2)){
+const err7 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -836,12 +837,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-}
-if(data.mtls !== undefined){
-let data3 = data.mtls;
-if(!(((data3 === "strict") || (data3 === "permissive")) || (data3 === "disable"))){
-const err8 = {instancePath:instancePath+"/mtls",schemaPath:"#/definitions/mtlsMode/enum",keyword:"enum",params:{allowedValues: schema12.enum},message:"must be equal to one of the allowed values"};
+if(data2 < 1 || isNaN(data2)){
+const err8 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -851,11 +848,11 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.versions !== undefined){
-let data4 = data.versions;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(Object.keys(data4).length < 1){
-const err9 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+}
+if(data.mtls !== undefined){
+let data3 = data.mtls;
+if(!(((data3 === "strict") || (data3 === "permissive")) || (data3 === "disable"))){
+const err9 = {instancePath:instancePath+"/mtls",schemaPath:"#/definitions/mtlsMode/enum",keyword:"enum",params:{allowedValues: schema12.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -864,11 +861,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key1 in data4){
-const _errs13 = errors;
-if(typeof key1 === "string"){
-if(!pattern6.test(key1)){
-const err10 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]*$"},message:"must match pattern \""+"^[A-Za-z0-9][-A-Za-z0-9_.]*$"+"\"",propertyName:key1};
+}
+if(data.versions !== undefined){
+let data4 = data.versions;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(Object.keys(data4).length < 1){
+const err10 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -877,15 +875,28 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-var valid3 = _errs13 === errors;
-if(!valid3){
-const err11 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+for(const key1 in data4){
+const _errs13 = errors;
+if(typeof key1 === "string"){
+if(!pattern7.test(key1)){
+const err11 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]*$"},message:"must match pattern \""+"^[A-Za-z0-9][-A-Za-z0-9_.]*$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err11];
 }
 else {
 vErrors.push(err11);
+}
+errors++;
+}
+}
+var valid3 = _errs13 === errors;
+if(!valid3){
+const err12 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -898,21 +909,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data.timeout !== undefined){
-let data6 = data.timeout;
-if(typeof data6 === "string"){
-if(!pattern1.test(data6)){
-const err13 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err13 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -922,8 +919,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.timeout !== undefined){
+let data6 = data.timeout;
+if(typeof data6 === "string"){
+if(!pattern1.test(data6)){
+const err14 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -933,11 +933,8 @@ vErrors.push(err14);
 errors++;
 }
 }
-if(data.streamIdleTimeout !== undefined){
-let data7 = data.streamIdleTimeout;
-if(typeof data7 === "string"){
-if(!pattern1.test(data7)){
-const err15 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err15 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -947,8 +944,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-else {
-const err16 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.streamIdleTimeout !== undefined){
+let data7 = data.streamIdleTimeout;
+if(typeof data7 === "string"){
+if(!pattern1.test(data7)){
+const err16 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -958,11 +958,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.retries !== undefined){
-let data8 = data.retries;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.attempts === undefined){
-const err17 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: "attempts"},message:"must have required property '"+"attempts"+"'"};
+else {
+const err17 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -971,9 +968,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-for(const key3 in data8){
-if(!(((key3 === "attempts") || (key3 === "on")) || (key3 === "perTryTimeout"))){
-const err18 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data.retries !== undefined){
+let data8 = data.retries;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.attempts === undefined){
+const err18 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: "attempts"},message:"must have required property '"+"attempts"+"'"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -982,11 +982,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data8.attempts !== undefined){
-let data9 = data8.attempts;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err19 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key3 in data8){
+if(!(((key3 === "attempts") || (key3 === "on")) || (key3 === "perTryTimeout"))){
+const err19 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -995,9 +993,11 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(typeof data9 == "number"){
-if(data9 > 10 || isNaN(data9)){
-const err20 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
+}
+if(data8.attempts !== undefined){
+let data9 = data8.attempts;
+if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
+const err20 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1006,13 +1006,24 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(data9 < 0 || isNaN(data9)){
-const err21 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data9 == "number"){
+if(data9 > 10 || isNaN(data9)){
+const err21 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+if(data9 < 0 || isNaN(data9)){
+const err22 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
 }
 errors++;
 }
@@ -1028,21 +1039,7 @@ const _errs30 = errors;
 let valid10 = false;
 const _errs31 = errors;
 if(!((((data11 === "connect-failure") || (data11 === "reset")) || (data11 === "5xx")) || (data11 === "gateway-error"))){
-const err22 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema15.properties.retries.properties.on.items.anyOf[0].enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-var _valid0 = _errs31 === errors;
-valid10 = valid10 || _valid0;
-if(!valid10){
-const _errs32 = errors;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err23 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err23 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema15.properties.retries.properties.on.items.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1051,9 +1048,12 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(typeof data11 == "number"){
-if(data11 > 599 || isNaN(data11)){
-const err24 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+var _valid0 = _errs31 === errors;
+valid10 = valid10 || _valid0;
+if(!valid10){
+const _errs32 = errors;
+if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
+const err24 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1062,8 +1062,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data11 < 400 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(typeof data11 == "number"){
+if(data11 > 599 || isNaN(data11)){
+const err25 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1072,17 +1073,27 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-var _valid0 = _errs32 === errors;
-valid10 = valid10 || _valid0;
-}
-if(!valid10){
-const err26 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data11 < 400 || isNaN(data11)){
+const err26 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+var _valid0 = _errs32 === errors;
+valid10 = valid10 || _valid0;
+}
+if(!valid10){
+const err27 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
 }
 errors++;
 }
@@ -1100,21 +1111,7 @@ vErrors = null;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/retries/on",schemaPath:"#/properties/retries/properties/on/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err27];
-}
-else {
-vErrors.push(err27);
-}
-errors++;
-}
-}
-if(data8.perTryTimeout !== undefined){
-let data12 = data8.perTryTimeout;
-if(typeof data12 === "string"){
-if(!pattern1.test(data12)){
-const err28 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err28 = {instancePath:instancePath+"/retries/on",schemaPath:"#/properties/retries/properties/on/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1124,8 +1121,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data8.perTryTimeout !== undefined){
+let data12 = data8.perTryTimeout;
+if(typeof data12 === "string"){
+if(!pattern1.test(data12)){
+const err29 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1135,14 +1135,25 @@ vErrors.push(err29);
 errors++;
 }
 }
-}
 else {
-const err30 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err30 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err30];
 }
 else {
 vErrors.push(err30);
+}
+errors++;
+}
+}
+}
+else {
+const err31 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
 }
 errors++;
 }
@@ -1159,12 +1170,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err32 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
-vErrors = [err31];
+vErrors = [err32];
 }
 else {
-vErrors.push(err31);
+vErrors.push(err32);
 }
 errors++;
 }
@@ -1172,12 +1183,12 @@ errors++;
 if(data.allowMode !== undefined){
 let data15 = data.allowMode;
 if(!((data15 === "enforce") || (data15 === "audit"))){
-const err32 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
+const err33 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
-vErrors = [err32];
+vErrors = [err33];
 }
 else {
-vErrors.push(err32);
+vErrors.push(err33);
 }
 errors++;
 }
@@ -1190,18 +1201,7 @@ for(let i2=0; i2<len2; i2++){
 let data17 = data16[i2];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.from === undefined){
-const err33 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
-}
-for(const key4 in data17){
-if(!(((key4 === "from") || (key4 === "methods")) || (key4 === "paths"))){
-const err34 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+const err34 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1210,12 +1210,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data17.from !== undefined){
-let data18 = data17.from;
-if(Array.isArray(data18)){
-if(data18.length < 1){
-const err35 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+for(const key4 in data17){
+if(!(((key4 === "from") || (key4 === "methods")) || (key4 === "paths"))){
+const err35 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1224,12 +1221,12 @@ vErrors.push(err35);
 }
 errors++;
 }
-const len3 = data18.length;
-for(let i3=0; i3<len3; i3++){
-let data19 = data18[i3];
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err36 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data17.from !== undefined){
+let data18 = data17.from;
+if(Array.isArray(data18)){
+if(data18.length < 1){
+const err36 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1238,9 +1235,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len3 = data18.length;
+for(let i3=0; i3<len3; i3++){
+let data19 = data18[i3];
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err37 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1250,9 +1250,8 @@ vErrors.push(err37);
 errors++;
 }
 }
-}
 else {
-const err38 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err38 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1262,11 +1261,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data17.methods !== undefined){
-let data20 = data17.methods;
-if(Array.isArray(data20)){
-if(data20.length < 1){
-const err39 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err39 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1275,12 +1272,12 @@ vErrors.push(err39);
 }
 errors++;
 }
-const len4 = data20.length;
-for(let i4=0; i4<len4; i4++){
-let data21 = data20[i4];
-if(typeof data21 === "string"){
-if(!pattern12.test(data21)){
-const err40 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+}
+if(data17.methods !== undefined){
+let data20 = data17.methods;
+if(Array.isArray(data20)){
+if(data20.length < 1){
+const err40 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1289,9 +1286,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len4 = data20.length;
+for(let i4=0; i4<len4; i4++){
+let data21 = data20[i4];
+if(typeof data21 === "string"){
+if(!pattern13.test(data21)){
+const err41 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1301,9 +1301,8 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
 else {
-const err42 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err42 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1313,11 +1312,9 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data17.paths !== undefined){
-let data22 = data17.paths;
-if(Array.isArray(data22)){
-if(data22.length < 1){
-const err43 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err43 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1326,12 +1323,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-const len5 = data22.length;
-for(let i5=0; i5<len5; i5++){
-let data23 = data22[i5];
-if(typeof data23 === "string"){
-if(!pattern16.test(data23)){
-const err44 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+if(data17.paths !== undefined){
+let data22 = data17.paths;
+if(Array.isArray(data22)){
+if(data22.length < 1){
+const err44 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1340,9 +1337,12 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len5 = data22.length;
+for(let i5=0; i5<len5; i5++){
+let data23 = data22[i5];
+if(typeof data23 === "string"){
+if(!pattern17.test(data23)){
+const err45 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1352,9 +1352,8 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
 else {
-const err46 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err46 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1366,7 +1365,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err47 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1378,7 +1377,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err48 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1390,12 +1389,24 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err49 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err49];
 }
 else {
 vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -1692,4 +1703,4 @@ return errors === 0;
 }
 
 // The schema itself, to say what a refused value should look like and suggest field names.
-export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","minLength":1},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};
+export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"required":["host"],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"}}},"route":{"type":"object","additionalProperties":false,"required":["split"],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}}}}}};

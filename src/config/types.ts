@@ -61,6 +61,7 @@ export interface SidecarIdentity {
 /** One backend a route can send to: a version of a service. */
 export interface VersionTarget {
   readonly name: string;
+  /** A DNS name or an IP address, IPv6 without brackets: what net.connect and tls.connect take. */
   readonly host: string;
   readonly port: number;
   /** `http://host:port` (`http://[::1]:port` for IPv6), the key of the upstream pool. */

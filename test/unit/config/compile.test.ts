@@ -67,3 +67,33 @@ describe('streamIdleTimeout', () => {
     assert.match(issue!.message, /streamIdleTimeout: expected a duration like `5s`/);
   });
 });
+
+describe('route regexes', () => {
+  it('compiles a pattern repeated across routes and services once per load', () => {
+    const route = '      - match: { path: { regex: "/items/[0-9]+" } }\n        split: { default: 1 }\n';
+    const mesh = load(`services:\n  a:\n    routes:\n${route}${route}  b:\n    routes:\n${route}`);
+    const a = mesh.services.get('a')!.routes;
+    const b = mesh.services.get('b')!.routes;
+    assert.equal(a[0]!.path, a[1]!.path);
+    assert.equal(a[0]!.path, b[0]!.path);
+    assert.equal(a[0]!.path!('/items/7'), true);
+  });
+});
+
+describe('service accounts', () => {
+  it('refuses a service account that cannot be part of a SPIFFE ID', () => {
+    for (const sa of ['Bad Account', 'a/b', '-x']) {
+      const r = loadMeshText(`services:\n  ratings: { serviceAccount: "${sa}" }\n`, 'm', self);
+      assert.equal(r.ok, false, sa);
+      assert.match(
+        (r as { issues: { message: string }[] }).issues[0]!.message,
+        /a Kubernetes service account name/,
+      );
+    }
+    assert.equal(
+      load('services:\n  ratings: { serviceAccount: bookinfo-ratings.v1 }\n').services.get('ratings')!
+        .spiffeId,
+      'spiffe://cluster.local/ns/shop/sa/bookinfo-ratings.v1',
+    );
+  });
+});

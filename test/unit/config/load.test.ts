@@ -158,6 +158,7 @@ describe('version hosts and ports (a host name or an IP literal, nothing else)',
       const r = loadMeshText(withHost(host), 'm', self);
       assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
       assert.equal(r.mesh.services.get('reviews')!.versions.get('v1')!.origin, 'http://[::1]:9081');
+      assert.equal(r.mesh.services.get('reviews')!.versions.get('v1')!.host, '::1', 'the form sockets take');
     }
   });
 
