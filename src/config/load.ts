@@ -55,7 +55,7 @@ function schemaAt(path: readonly string[]): { node: SchemaNode | null; name: str
 }
 
 export type LoadResult = { ok: true; mesh: CompiledMesh } | { ok: false; issues: ConfigIssue[] };
-/** A text that passed every check, ready to compile (plain data: it crosses a worker boundary). */
+/** A text that passed every check, ready to compile (plain data: it crosses a process boundary). */
 export type CheckResult = { ok: true; raw: RawMesh; hash: string } | { ok: false; issues: ConfigIssue[] };
 
 const EMPTY =
@@ -78,7 +78,7 @@ export function loadMeshText(text: string, file: string, self: SidecarIdentity):
 
 /**
  * Everything loadMeshText checks, without keeping the compiled snapshot: what the
- * reload worker runs, since a snapshot (Maps, closures) cannot cross a thread.
+ * config checker process runs (src/config/compile-worker.ts), since a snapshot (Maps, closures) cannot cross a process.
  * Compiling a checked text again cannot fail.
  */
 export function checkMeshText(text: string, file: string, self: SidecarIdentity): CheckResult {

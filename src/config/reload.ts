@@ -34,7 +34,7 @@ export interface ReloadOptions {
   store: ConfigStore;
   log: Logger;
   metrics: MeshMetrics;
-  /** Texts up to this size are checked inline (a few ms); larger ones on a worker thread. */
+  /** Texts up to this size are checked inline (a few ms); larger ones in a child process. */
   inlineBytes?: number;
 }
 
