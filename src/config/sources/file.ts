@@ -41,6 +41,8 @@ export class FileSource implements ConfigSource {
   #stopped = false;
   #watcher: FSWatcher | null = null;
   #poll: NodeJS.Timeout | null = null;
+  /** The read error last warned about: each distinct one is logged once, until a read works again. */
+  #readError: string | null = null;
 
   /** `initialText` is what the sidecar started with: only a different text is handed on. */
   constructor(file: string, initialText: string, opts: FileSourceOptions = {}) {
@@ -128,8 +130,18 @@ export class FileSource implements ConfigSource {
 
   async #read(): Promise<string | null> {
     try {
-      return await readFile(this.#file, 'utf8');
-    } catch {
+      const text = await readFile(this.#file, 'utf8');
+      this.#readError = null;
+      return text;
+    } catch (err) {
+      // Missing for a moment is a swap in progress; anything else (EACCES, EISDIR) will not fix itself.
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code !== 'ENOENT' && code !== this.#readError) {
+        this.#readError = code;
+        this.#events?.warn(
+          `cannot read the config file (${(err as Error).message}); the last good config keeps serving`,
+        );
+      }
       return null;
     }
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { open, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -79,6 +79,27 @@ describe('file config source', () => {
       await rename(join(dir, '.new'), file);
       await until(() => texts.length > 0);
       assert.deepEqual(texts, ['mtls: disable\n']);
+    } finally {
+      source.stop();
+    }
+  });
+});
+
+describe('file config source, unreadable file', () => {
+  it('warns once, saying what failed, when the file cannot be read', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'mesh.yaml');
+    await writeFile(file, 'mtls: strict\n');
+    const source = new FileSource(file, 'mtls: strict\n', { pollMs: 50 });
+    const warnings: string[] = [];
+    source.start({ text: () => {}, warn: (m) => warnings.push(m) });
+    try {
+      await rm(file);
+      await mkdir(file);
+      await until(() => warnings.length > 0);
+      await sleep(400);
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /cannot read the config file \(EISDIR/);
     } finally {
       source.stop();
     }
