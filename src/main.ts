@@ -1,6 +1,6 @@
 // CLI entry: wiring only; the commands are listed in src/cli/commands.ts. Exit
 // codes: 0 ok, 1 the operation failed, 2 a usage error (docs/cli.md).
-import { EXIT_USAGE } from './cli/args.ts';
+import { EXIT_USAGE, printable } from './cli/args.ts';
 import { COMMANDS } from './cli/commands.ts';
 import { formatVersion, versionInfo } from './version.ts';
 
@@ -34,7 +34,9 @@ export async function main(argv: string[]): Promise<number> {
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     const what = name.startsWith('-') ? 'option' : 'command';
-    process.stderr.write(`meshlet: unknown ${what} '${name}'\nRun 'meshlet --help' for the commands.\n`);
+    process.stderr.write(
+      `meshlet: unknown ${what} '${printable(name)}'\nRun 'meshlet --help' for the commands.\n`,
+    );
     return EXIT_USAGE;
   }
   const mod = await command.load();

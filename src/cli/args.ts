@@ -91,10 +91,16 @@ export function parseCommandArgs<O extends OptionSpec>(
   return { values: values as Values<O>, positionals };
 }
 
+/** Control characters a user typed, escaped so an error stays one line and harmless on a terminal. */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Writes the one-line usage error for `command` and returns the exit code 2. */
 export function usageError(command: string, message: string): number {
   const name = command === '' ? 'meshlet' : `meshlet ${command}`;
-  process.stderr.write(`${name}: ${message}\nRun '${name} --help' for usage.\n`);
+  process.stderr.write(`${name}: ${printable(message)}\nRun '${name} --help' for usage.\n`);
   return EXIT_USAGE;
 }
 

@@ -87,6 +87,18 @@ describe('bin/meshlet.js', () => {
     assert.equal(r.stderr, '');
   });
 
+  it('under an older Node, starts `run` on the pinned Node with the V8 memory flags', {
+    skip: noOldNode,
+  }, () => {
+    const r = runBin(SYSTEM_NODE, withNode, 'run', '--config', 'x');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.seen.node, /^v24\./);
+    assert.deepEqual(r.seen.execArgv, [
+      '--max-semi-space-size=1',
+      '--external-memory-accounted-in-global-limit',
+    ]);
+  });
+
   it('under an older Node, passes the exit code through', { skip: noOldNode }, () => {
     assert.equal(runBin(SYSTEM_NODE, withNode, 'fail').status, 3);
   });
