@@ -82,7 +82,7 @@ complete -o default -F _meshlet meshlet
 
 export function zshScript(flags: Map<string, string[]>, describe: Map<string, string>): string {
   const commands = [...flags.keys()]
-    .map((name) => `    '${name}:${(describe.get(name) ?? '').replaceAll("'", '')}'`)
+    .map((name) => `    '${name}:${(describe.get(name) ?? '').replaceAll("'", '').replaceAll(':', '\\:')}'`)
     .join('\n');
   const cases = [...flags]
     .map(([name, words]) => {
