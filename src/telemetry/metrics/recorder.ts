@@ -185,7 +185,7 @@ class CachedRecorder implements RequestRecorder {
     const m = methodIndex(method);
     const code = responseCode >= 0 && responseCode <= 999 ? responseCode | 0 : 0;
     const f = FLAG_INDEX[responseFlags] ?? 0;
-    const key = (m * 1000 + code) * 16 + f;
+    const key = (m * 1000 + code) * FLAGS.length + f;
     let s = this.#cache.get(key);
     if (s === undefined) {
       s = this.#resolve(m, code, f);

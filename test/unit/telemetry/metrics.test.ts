@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FLAGS } from '../../../src/errors.ts';
 import { createMetrics, DURATION_BUCKETS, ISTIO_BUCKETS } from '../../../src/telemetry/metrics.ts';
 import type { StaticRequestLabels } from '../../../src/telemetry/types.ts';
 
@@ -34,7 +35,7 @@ function samples(body: string, name: string): { labels: Map<string, string>; val
 }
 
 describe('createMetrics', () => {
-  it('counts requests with every request label of DESIGN.md section 6', async () => {
+  it('counts requests with every request label of docs/observability.md', async () => {
     const m = createMetrics({ istioCompat: false });
     const r = m.recorder(LABELS);
     r.record('GET', 200, '-', 0.02, 10, 300, undefined);
@@ -73,6 +74,20 @@ describe('createMetrics', () => {
     assert.equal(reqBytes.find((s) => s.labels.get('response_code') === '200')!.value, '15');
     const resBytes = samples(body, 'meshlet_response_bytes_total');
     assert.equal(resBytes.find((s) => s.labels.get('response_code') === '200')!.value, '400');
+  });
+
+  it('records every flag of the error table under its own response_flags value', async () => {
+    const m = createMetrics({ istioCompat: false });
+    const r = m.recorder(LABELS);
+    const flags = Object.keys(FLAGS) as (keyof typeof FLAGS)[];
+    // The same method and code for every flag: only the flag tells the series apart.
+    for (const flag of flags) r.record('GET', 503, flag, 0.01, 0, 0, undefined);
+    r.record('GET', 503, 'DC', 0.01, 0, 0, undefined);
+    const reqs = samples((await m.render(undefined)).body, 'meshlet_requests_total');
+    assert.deepEqual(
+      new Map(reqs.map((s) => [s.labels.get('response_flags'), s.value])),
+      new Map(flags.map((f) => [f, f === 'DC' ? '2' : '1'])),
+    );
   });
 
   it('uses the exact duration buckets, no response_flags label, and counts per bucket', async () => {
