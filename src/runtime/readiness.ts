@@ -2,7 +2,6 @@
 // the primary): its config is loaded, and where some traffic will use mTLS,
 // its certificates are too. Draining overrides it (admin/server.ts).
 import type { ConfigStore } from '../config/store.ts';
-import type { CompiledMesh } from '../config/types.ts';
 import type { TlsMaterial } from '../tls/material.ts';
 
 /** The state readiness reads: the live config and the certificate source. */
@@ -11,15 +10,9 @@ export interface ReadinessInputs {
   readonly certificates: { readonly ready: boolean };
 }
 
-/** Certificates matter only where some traffic, in or out, may use mTLS. */
-function needsCertificates(mesh: CompiledMesh): boolean {
-  if (mesh.mtls !== 'disable') return true;
-  for (const s of mesh.services.values()) if (s.mtls !== 'disable') return true;
-  return false;
-}
-
+/** Certificates matter only where some traffic, in or out, may use mTLS (decided per config load). */
 export function isReady({ config, certificates }: ReadinessInputs): boolean {
-  return !needsCertificates(config.current) || certificates.ready;
+  return !config.current.pod.needsCertificates || certificates.ready;
 }
 
 /** Calls `report` now and whenever readiness may have changed (a rotation, a reload). */
