@@ -69,6 +69,11 @@ export class ProxyError extends Error {
   }
 }
 
+/** Any error as a ProxyError: one that is not already is a malformed request (it came from the request's values). */
+export function toProxyError(err: unknown): ProxyError {
+  return err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error)?.message ?? String(err));
+}
+
 /** NR for a host outside the registry under registryOnly: 502, as Istio's BlackHoleCluster answers. */
 export const NR_OUTSIDE_REGISTRY_STATUS = 502;
 

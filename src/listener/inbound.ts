@@ -1,9 +1,9 @@
 // Inbound: traffic to this pod. Each request goes through the same named
-// steps, top to bottom:
-//   authorize (authz/enforce.ts)     verified caller → allow rules → Permit (principal for labels), before any byte reaches the app
+// steps, top to bottom (docs/architecture.md, "Inbound"):
+//   authorize (authz/enforce.ts)     verified caller → allow rules → Permit, before any byte reaches the app
 //   observe   (telemetry/observe.ts) SERVER span, metric record, access log: one finish for every outcome
 //   resolve   (route/resolve.ts)     the request target, and the app port the caller dialled
-//   headers   (forward/headers.ts)   identity headers from the network out, our XFCC in
+//   headers   (forward/headers.ts, listener/forwarded.ts)  identity headers from the network out, our XFCC in
 //   forward   (forward/call.ts)      to 127.0.0.1:<app port>
 //   rescue    (listener/rescue.ts)   every error reply, from the error table
 import { randomUUID } from 'node:crypto';
@@ -12,20 +12,20 @@ import { createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { authorize, type InboundSecurity, type Permit } from '../authz/enforce.ts';
 import type { MtlsMode } from '../config/types.ts';
-import { ProxyError } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
 import { copyRequestHeaders, IDENTITY_HEADERS } from '../forward/headers.ts';
 import { pathOf } from '../route/match.ts';
-import { type InboundTarget, resolveInbound } from '../route/resolve.ts';
+import { resolveInbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { inboundLabels, RecorderCache } from '../telemetry/labels.ts';
-import { observe, recordRefused } from '../telemetry/observe.ts';
+import { inboundRequest, observe, recordRefused } from '../telemetry/observe.ts';
 import type { RequestRecorder } from '../telemetry/types.ts';
 import { type InboundTls, isTlsClientHello, readFirstByte } from '../tls/inbound.ts';
 import { workloadSpiffeId } from '../tls/spiffe.ts';
 import { capturedDstOf, type Listener, recordOriginalDst, routeConnection } from './accept.ts';
+import { addForwardedHeaders } from './forwarded.ts';
 import { createHttpServer } from './http.ts';
-import { replyError } from './rescue.ts';
+import { attempt, replyError } from './rescue.ts';
 import { createUpgradeStep } from './upgrade.ts';
 
 export type { InboundSecurity } from '../authz/enforce.ts';
@@ -46,77 +46,49 @@ export function createInboundListener(
     recorders.get(`${source ?? ''}|${permit.principal ?? ''}|${permit.mtls ? 1 : 0}`, () =>
       labels(source, permit.principal, permit.mtls),
     );
-  // Who we are, for the XFCC `By=` field.
-  const selfPrincipal = (): string =>
-    workloadSpiffeId(sidecar.config.current.trustDomain, self.namespace, self.serviceAccount);
+  // The verified peer, as the app sees it: `By=` is us, `URI=` the caller.
+  const xfcc = (principal: string): string =>
+    `By=${workloadSpiffeId(sidecar.config.current.trustDomain, self.namespace, self.serviceAccount)};URI=${principal}`;
+  const authorizeRequest = (req: IncomingMessage, upgrade = false): Permit =>
+    authorize(
+      enforce,
+      sidecar.config.current.services.get(self.service),
+      req.socket,
+      req.method!,
+      pathOf(req.url ?? '/'),
+      upgrade,
+    );
+  const resolve = (req: IncomingMessage, permit: Permit) =>
+    attempt(() => {
+      if (permit.denied !== null) throw permit.denied;
+      return resolveInbound(req, sidecar.appPort, req.socket.localPort, capturedDstOf(req.socket));
+    });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const mesh = sidecar.config.current;
-    const service = mesh.services.get(self.service);
-    const method = req.method!;
-    const socket = req.socket;
-    const path = pathOf(req.url ?? '/');
     const headers: string[] = [];
     const facts = copyRequestHeaders(req.rawHeaders, headers, true);
     const requestId = facts.requestId ?? randomUUID();
-    const permit = authorize(
-      enforce,
-      sidecar.config.current.services.get(self.service),
-      socket,
-      method,
-      path,
-    );
-    const obs = observe(
-      sidecar,
-      {
-        direction: 'inbound',
-        method,
-        recorder: recorderFor(facts.source, permit),
-        spanName: `${method} ${self.service}`,
-        spanHeaders: req.headers,
-        spanAttributes: () => ({
-          'http.request.method': method,
-          'url.path': path,
-          'server.address': self.service,
-          'network.peer.address': socket.remoteAddress ?? '',
-          'meshlet.request_id': requestId,
-          'meshlet.version': self.version,
-        }),
-        logFields: { path, principal: permit.principal },
-      },
-      started,
-    );
-    let target: InboundTarget;
-    try {
-      if (permit.denied !== null) throw permit.denied;
-      target = resolveInbound(req, sidecar.appPort, socket.localPort, capturedDstOf(socket));
-    } catch (err) {
-      const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
-      replyError(res, proxyErr);
-      obs.finish(proxyErr.status, proxyErr.flag);
+    const permit = authorizeRequest(req);
+    const recorder = recorderFor(facts.source, permit);
+    const obs = observe(sidecar, inboundRequest(req, requestId, self, permit.principal, recorder), started);
+    const target = resolve(req, permit);
+    if ('flag' in target) {
+      replyError(res, target);
+      obs.finish(target.status, target.flag);
       return;
     }
-    headers.push(
-      'x-forwarded-for',
-      facts.forwardedFor === undefined
-        ? (socket.remoteAddress ?? '')
-        : `${facts.forwardedFor}, ${socket.remoteAddress ?? ''}`,
-      'x-forwarded-proto',
-      facts.forwardedProto ?? (permit.mtls ? 'https' : 'http'),
-      'x-request-id',
-      requestId,
-    );
-    if (permit.principal !== null)
-      headers.push('x-forwarded-client-cert', `By=${selfPrincipal()};URI=${permit.principal}`);
+    addForwardedHeaders(headers, facts, req.socket, permit.mtls ? 'https' : 'http', requestId);
+    if (permit.principal !== null) headers.push('x-forwarded-client-cert', xfcc(permit.principal));
     obs.span?.inject(headers);
+    const mesh = sidecar.config.current;
     new UpstreamCall(
       req,
       res,
       {
         upstream: sidecar.pools.upstream(target.origin, null),
-        streamIdleTimeoutMs: service?.streamIdleTimeoutMs ?? mesh.streamIdleTimeoutMs,
-        method,
+        streamIdleTimeoutMs: (mesh.services.get(self.service) ?? mesh).streamIdleTimeoutMs,
+        method: req.method!,
         path: target.path,
         headers,
         timeoutMs: 0,
@@ -131,39 +103,19 @@ export function createInboundListener(
 
   const upgrade = createUpgradeStep(sidecar);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const method = req.method!;
-    const path = pathOf(req.url ?? '/');
+    const permit = authorizeRequest(req, true);
     const source = req.headers['x-meshlet-source'];
-    const permit = authorize(
-      enforce,
-      sidecar.config.current.services.get(self.service),
-      req.socket,
-      method,
-      path,
-      true,
-    );
-    const obs = upgrade.observe(
-      req,
-      'inbound',
-      recorderFor(typeof source === 'string' ? source : undefined, permit),
-      `${method} ${self.service}`,
-    );
-    let target: InboundTarget;
-    try {
-      if (permit.denied !== null) throw permit.denied;
-      target = resolveInbound(req, sidecar.appPort, req.socket.localPort, capturedDstOf(req.socket));
-    } catch (err) {
-      upgrade.refuse(
-        socket,
-        obs,
-        err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message),
-      );
+    const recorder = recorderFor(typeof source === 'string' ? source : undefined, permit);
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const obs = upgrade.observe(inboundRequest(req, requestId, self, permit.principal, recorder));
+    const target = resolve(req, permit);
+    if ('flag' in target) {
+      upgrade.refuse(socket, obs, target);
       return;
     }
     // Identity headers from the network never reach the app; ours says who the verified peer is.
     for (const name of IDENTITY_HEADERS) delete req.headers[name];
-    if (permit.principal !== null)
-      req.headers['x-forwarded-client-cert'] = `By=${selfPrincipal()};URI=${permit.principal}`;
+    if (permit.principal !== null) req.headers['x-forwarded-client-cert'] = xfcc(permit.principal);
     req.url = target.path;
     upgrade.forward(req, socket, head, obs, target.origin, null);
   };

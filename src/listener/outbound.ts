@@ -1,26 +1,26 @@
 // Outbound: requests from the local app to other services. Each request goes
-// through the same named steps, top to bottom:
-//   resolve   (route/resolve.ts)     authority → service → route → version, or NR/DPE
-//   observe   (telemetry/observe.ts) span, metric record, access log: one finish for every outcome
-//   headers   (forward/headers.ts)   hop-by-hop out, forwarding and peer-metadata headers in
-//   forward   (forward/call.ts)      pooled upstream call with timeout and retries
-//   rescue    (listener/rescue.ts)   every error reply, from the error table
+// through the same named steps, top to bottom (docs/architecture.md, "Outbound"):
+//   resolve  (route/resolve.ts)      authority → service → route → version, or NR/DPE
+//   observe  (telemetry/observe.ts)  CLIENT span, metric record, access log: one finish for every outcome
+//   headers  (forward/headers.ts, listener/forwarded.ts)  hop-by-hop out, forwarding headers in
+//   forward  (forward/call.ts)       pooled upstream call with timeout, retries, stream idle timeout
+//   rescue   (listener/rescue.ts)    every error reply, from the error table
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ProxyError } from '../errors.ts';
+import type { ProxyError } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
 import { copyRequestHeaders } from '../forward/headers.ts';
-import { pathOf } from '../route/match.ts';
 import { type OutboundTarget, resolveOutbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
-import { RecorderCache, outboundLabels, type Unregistered } from '../telemetry/labels.ts';
-import { observe, recordRefused } from '../telemetry/observe.ts';
+import { outboundLabels, RecorderCache, type Unregistered } from '../telemetry/labels.ts';
+import { observe, outboundRequest, recordRefused } from '../telemetry/observe.ts';
 import type { RequestRecorder } from '../telemetry/types.ts';
 import { acceptCaptured, capturedDstOf, type Listener } from './accept.ts';
 import { createConnectHandler } from './connect.ts';
+import { addForwardedHeaders, setHost } from './forwarded.ts';
 import { createHttpServer } from './http.ts';
-import { replyError } from './rescue.ts';
+import { attempt, replyError } from './rescue.ts';
 import { createUpgradeStep } from './upgrade.ts';
 
 export function createOutboundListener(sidecar: Sidecar): Listener {
@@ -37,89 +37,46 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     );
   const recorders = new RecorderCache(sidecar.metrics, () => labels(null));
   sidecar.config.on('change', () => recorders.clear());
-  const recorderFor = (t: OutboundTarget): RequestRecorder =>
-    t.version === null
-      ? recorders.get('', () => labels(null))
-      : recorders.get(`${t.service!.name}/${t.version.name}`, () => labels(t));
-  // A refusal has no target: an NR for an unlisted host counts under BlackHoleCluster, the rest as unknown.
-  const refusedRecorder = (err: ProxyError): RequestRecorder =>
-    err.flag === 'NR'
-      ? recorders.get('!NR', () => labels(null, 'BlackHoleCluster'))
-      : recorders.get('', () => labels(null));
+  // One label set per service version; outside the registry, Istio's names (never the host).
+  const recorderFor = (t: OutboundTarget | ProxyError): RequestRecorder =>
+    'flag' in t
+      ? t.flag === 'NR'
+        ? recorders.get('!NR', () => labels(null, 'BlackHoleCluster'))
+        : recorders.get('', () => labels(null))
+      : t.version === null
+        ? recorders.get('', () => labels(null))
+        : recorders.get(`${t.service!.name}/${t.version.name}`, () => labels(t));
+  const resolve = (req: IncomingMessage) =>
+    attempt(() => resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket)));
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const mesh = sidecar.config.current;
-    const method = req.method!;
     const headers: string[] = [];
     const facts = copyRequestHeaders(req.rawHeaders, headers, false);
     const requestId = facts.requestId ?? randomUUID();
-    let target: OutboundTarget | null = null;
-    let error: ProxyError | null = null;
-    try {
-      target = resolveOutbound(mesh, req, sidecar.random, capturedDstOf(req.socket));
-    } catch (err) {
-      error = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
-    }
-    // One observation for every outcome: a refused call still shows in the caller's trace, with its flag.
-    const obs = observe(
-      sidecar,
-      {
-        direction: 'outbound',
-        method,
-        recorder: target === null ? refusedRecorder(error!) : recorderFor(target),
-        spanName: `${method} ${target === null ? (error!.flag === 'NR' ? 'BlackHoleCluster' : 'unknown') : (target.service?.name ?? 'passthrough')}`,
-        spanHeaders: req.headers,
-        spanAttributes: () => ({
-          'http.request.method': method,
-          ...(target === null
-            ? {}
-            : {
-                'url.path': pathOf(target.path),
-                'server.address': target.service?.fqdn ?? target.authority,
-              }),
-          'meshlet.route': target === null ? 'none' : (target.route?.name ?? 'passthrough'),
-          'meshlet.version': target?.version?.name ?? 'unknown',
-          'meshlet.request_id': requestId,
-        }),
-        logFields:
-          target === null
-            ? undefined
-            : { authority: target.authority, route: target.route?.name, version: target.version?.name },
-      },
-      started,
-    );
-    if (target === null) {
-      replyError(res, error!);
-      obs.finish(error!.status, error!.flag);
+    const target = resolve(req);
+    const obs = observe(sidecar, outboundRequest(req, requestId, target, recorderFor(target)), started);
+    if ('flag' in target) {
+      replyError(res, target);
+      obs.finish(target.status, target.flag);
       return;
     }
-    // RFC 9112 §3.2.2: an absolute-form target's authority replaces the Host header.
     if (target.absoluteForm) setHost(headers, target.authority);
-    headers.push(
-      'x-forwarded-for',
-      facts.forwardedFor === undefined
-        ? (req.socket.remoteAddress ?? '')
-        : `${facts.forwardedFor}, ${req.socket.remoteAddress ?? ''}`,
-      'x-forwarded-proto',
-      facts.forwardedProto ?? 'http',
-      'x-request-id',
-      requestId,
-      'x-meshlet-source',
-      sourceHeader,
-    );
+    addForwardedHeaders(headers, facts, req.socket, 'http', requestId);
+    headers.push('x-meshlet-source', sourceHeader);
     obs.span?.inject(headers);
+    const service = target.service;
     new UpstreamCall(
       req,
       res,
       {
         upstream: sidecar.pools.upstream(target.origin, target.peerId),
-        streamIdleTimeoutMs: target.service?.streamIdleTimeoutMs ?? mesh.streamIdleTimeoutMs,
-        method,
+        streamIdleTimeoutMs: service?.streamIdleTimeoutMs ?? sidecar.config.current.streamIdleTimeoutMs,
+        method: req.method!,
         path: target.path,
         headers,
         timeoutMs: target.route?.timeoutMs ?? 0,
-        retry: target.service?.retry ?? null,
+        retry: service?.retry ?? null,
         responseHeaders: target.version?.responseHeader ?? null,
         hasBody: facts.hasBody,
       },
@@ -130,24 +87,13 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
 
   const upgrade = createUpgradeStep(sidecar);
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let target: OutboundTarget;
-    try {
-      target = resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket));
-    } catch (err) {
-      const proxyErr = err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message);
-      upgrade.refuse(
-        socket,
-        upgrade.observe(req, 'outbound', refusedRecorder(proxyErr), `${req.method} upgrade`),
-        proxyErr,
-      );
+    const target = resolve(req);
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const obs = upgrade.observe(outboundRequest(req, requestId, target, recorderFor(target)));
+    if ('flag' in target) {
+      upgrade.refuse(socket, obs, target);
       return;
     }
-    const obs = upgrade.observe(
-      req,
-      'outbound',
-      recorderFor(target),
-      `${req.method} ${target.service?.name ?? 'passthrough'}`,
-    );
     req.url = target.path;
     if (target.absoluteForm) req.headers.host = target.authority;
     upgrade.forward(req, socket, head, obs, target.origin, target.peerId);
@@ -156,7 +102,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
   const http = createHttpServer(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
-    connect: createConnectHandler(sidecar, refusedRecorder),
+    connect: createConnectHandler(sidecar, recorderFor),
     rejected: (err) =>
       recordRefused(
         recorders.get('', () => labels(null)),
@@ -166,12 +112,4 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       ),
   });
   return { server: acceptCaptured(sidecar, http, 'outbound'), http };
-}
-
-/** Replaces every Host in a flat header array with one `authority`. */
-function setHost(headers: string[], authority: string): void {
-  for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (headers[i]!.toLowerCase() === 'host') headers.splice(i, 2);
-  }
-  headers.push('host', authority);
 }

@@ -3,7 +3,16 @@
 // status, `x-meshlet-error` flag, small JSON body (docs/architecture.md, "Errors").
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ProxyError } from '../errors.ts';
+import { ProxyError, toProxyError } from '../errors.ts';
+
+/** Runs a step that may refuse the request: its result, or the refusal as a ProxyError. */
+export function attempt<T>(step: () => T): T | ProxyError {
+  try {
+    return step();
+  } catch (err) {
+    return toProxyError(err);
+  }
+}
 
 export function replyError(res: ServerResponse, err: ProxyError): void {
   if (res.headersSent) {

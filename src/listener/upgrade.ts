@@ -10,8 +10,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { type Flag, ProxyError, statusOf, upstreamFlag } from '../errors.ts';
 import { createUpgradeProxy } from '../forward/upgrade.ts';
 import type { Sidecar } from '../sidecar.ts';
-import { type Observation, observe } from '../telemetry/observe.ts';
-import type { RequestRecorder } from '../telemetry/types.ts';
+import { type Observation, type ObservedRequest, observe } from '../telemetry/observe.ts';
 import { writeRawError } from './rescue.ts';
 
 interface UpgradeState {
@@ -24,13 +23,8 @@ const kState = Symbol('meshlet.upgrade');
 type Tracked = IncomingMessage & { [kState]?: UpgradeState };
 
 export interface UpgradeStep {
-  /** Starts observing an upgrade request. */
-  observe(
-    req: IncomingMessage,
-    direction: 'inbound' | 'outbound',
-    recorder: RequestRecorder,
-    spanName: string,
-  ): Observation;
+  /** Starts observing an upgrade request, as a plain request of its listener is observed. */
+  observe(request: ObservedRequest): Observation;
   /** Refuses it with an error from the table on the raw socket. */
   refuse(socket: Duplex, obs: Observation, err: ProxyError): void;
   /** Proxies it to `origin`, over mTLS when `peerId` names the SPIFFE id to require. */
@@ -61,16 +55,8 @@ export function createUpgradeStep(sidecar: Sidecar): UpgradeStep {
     obs.finish(err.status, err.flag);
   };
   return {
-    observe: (req, direction, recorder, spanName) =>
-      observe(sidecar, {
-        direction,
-        method: req.method!,
-        recorder,
-        spanName,
-        spanHeaders: req.headers,
-        spanAttributes: () => ({ 'http.request.method': req.method!, 'meshlet.upgrade': true }),
-        logFields: { upgrade: true },
-      }),
+    observe: (request) =>
+      observe(sidecar, { ...request, logFields: { ...request.logFields, upgrade: true } }),
     refuse,
     forward(req, socket, head, obs, origin, peerId) {
       let ssl: ConnectionOptions | undefined;

@@ -3,7 +3,10 @@
 // from the same status and flag (the recorded status comes from the error
 // table in src/errors.ts). Both listeners, their error paths and their
 // upgrade paths go through here.
-import { type ResponseFlags, recordedStatus } from '../errors.ts';
+import type { IncomingMessage } from 'node:http';
+import { ProxyError, type ResponseFlags, recordedStatus } from '../errors.ts';
+import { pathOf } from '../route/match.ts';
+import type { OutboundTarget } from '../route/resolve.ts';
 import type { Logger } from './log.ts';
 import type { MeshTracing, RequestRecorder, SpanHandle, SpanKindName } from './types.ts';
 
@@ -84,4 +87,75 @@ export function recordRefused(
   flags: ResponseFlags,
 ): void {
   recorder.record(method, recordedStatus(status, flags), flags, 0, 0, 0, undefined);
+}
+
+/** The observed outbound request (CLIENT span): for its target, or for resolve's refusal. */
+export function outboundRequest(
+  req: IncomingMessage,
+  requestId: string,
+  resolved: OutboundTarget | ProxyError,
+  recorder: RequestRecorder,
+): ObservedRequest {
+  const method = req.method!;
+  if (resolved instanceof ProxyError) {
+    // A refused call still shows in the caller's trace, under Istio's names, never the requested host.
+    return {
+      direction: 'outbound',
+      method,
+      recorder,
+      spanName: `${method} ${resolved.flag === 'NR' ? 'BlackHoleCluster' : 'unknown'}`,
+      spanHeaders: req.headers,
+      spanAttributes: () => ({
+        'http.request.method': method,
+        'meshlet.route': 'none',
+        'meshlet.version': 'unknown',
+        'meshlet.request_id': requestId,
+      }),
+    };
+  }
+  const t = resolved;
+  return {
+    direction: 'outbound',
+    method,
+    recorder,
+    spanName: `${method} ${t.service?.name ?? 'passthrough'}`,
+    spanHeaders: req.headers,
+    spanAttributes: () => ({
+      'http.request.method': method,
+      'url.path': pathOf(t.path),
+      'server.address': t.service?.fqdn ?? t.authority,
+      'meshlet.route': t.route?.name ?? 'passthrough',
+      'meshlet.version': t.version?.name ?? 'unknown',
+      'meshlet.request_id': requestId,
+    }),
+    logFields: { authority: t.authority, route: t.route?.name, version: t.version?.name },
+  };
+}
+
+/** The observed inbound request (SERVER span) of this pod's service and version. */
+export function inboundRequest(
+  req: IncomingMessage,
+  requestId: string,
+  self: { readonly service: string; readonly version: string },
+  principal: string | null,
+  recorder: RequestRecorder,
+): ObservedRequest {
+  const method = req.method!;
+  const path = pathOf(req.url ?? '/');
+  return {
+    direction: 'inbound',
+    method,
+    recorder,
+    spanName: `${method} ${self.service}`,
+    spanHeaders: req.headers,
+    spanAttributes: () => ({
+      'http.request.method': method,
+      'url.path': path,
+      'server.address': self.service,
+      'network.peer.address': req.socket.remoteAddress ?? '',
+      'meshlet.request_id': requestId,
+      'meshlet.version': self.version,
+    }),
+    logFields: { path, principal },
+  };
 }
