@@ -138,6 +138,20 @@ services:
     await normal();
   });
 
+  it('a WebSocket upgrade with a bad Host is 400 DPE through the same resolve step', async () => {
+    for (const host of ['a:99999', '[', '%']) {
+      const raw = await rawExchange(
+        sidecar.outbound,
+        `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        3000,
+      );
+      assertDpe(raw, `upgrade Host ${host}`);
+    }
+    assert.equal(sidecar.proc.exitCode, null);
+    await normal();
+  });
+
   it('two Host headers are 400 DPE answered locally: no upstream attempt', async () => {
     const before = seen.length;
     const raw = await rawExchange(
