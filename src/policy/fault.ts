@@ -5,7 +5,8 @@
 // as Envoy's fault filter does: a request can be delayed and then aborted.
 // See docs/traffic-policy.md ("fault").
 import { parseDuration } from '../config/duration.ts';
-import { GRPC_STATUS, type GrpcStatusCode, grpcStatusCode } from '../grpc/status.ts';
+import { GRPC_STATUS, type GrpcStatusCode, grpcStatusCode, grpcStatusOfHttp } from '../grpc/status.ts';
+import { FLAGS } from '../errors.ts';
 import { type Compiled, compiled, type PolicyIssue, percentProblem, thresholdOf } from './issue.ts';
 
 export interface RawFault {
@@ -124,4 +125,17 @@ export function decideFault(fault: CompiledFault, random: () => number): FaultDe
   const aborted = fault.abort !== null && random() < fault.abort.threshold;
   if (!delayed && !aborted) return null;
   return aborted ? (delayed ? fault.delayedAbort : fault.aborted) : fault.delayed;
+}
+
+/**
+ * What an injected abort answers a caller: a gRPC caller gets the configured
+ * gRPC status, or the one the HTTP status maps to; an HTTP caller gets the
+ * configured HTTP status, or the FI default (503) when only a gRPC status is set.
+ */
+export function abortReply(
+  abort: FaultAbort,
+  grpcCaller: boolean,
+): { readonly status: number; readonly grpcStatus: GrpcStatusCode | null } {
+  if (grpcCaller) return { status: 200, grpcStatus: abort.grpcStatus ?? grpcStatusOfHttp(abort.status!) };
+  return { status: abort.status ?? FLAGS.FI.status, grpcStatus: null };
 }

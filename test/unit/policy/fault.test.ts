@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type CompiledFault, compileFault, decideFault, type RawFault } from '../../../src/policy/fault.ts';
+import {
+  abortReply,
+  type CompiledFault,
+  compileFault,
+  decideFault,
+  type RawFault,
+} from '../../../src/policy/fault.ts';
 
 function fault(raw: RawFault): CompiledFault {
   const r = compileFault(raw);
@@ -103,5 +109,16 @@ describe('decideFault', () => {
     for (let i = 0; i < 2000; i++) if (decideFault(f, Math.random) !== null) n++;
     // mean 600, sd sqrt(2000 * 0.3 * 0.7) = 20.5; |z| < 3.29 is p > 0.001
     assert.ok(Math.abs(n - 600) / Math.sqrt(2000 * 0.3 * 0.7) < 3.29, `aborted ${n} of 2000`);
+  });
+});
+
+describe('abortReply', () => {
+  it('answers gRPC callers with a gRPC status and HTTP callers with an HTTP one', () => {
+    const http = fault({ abort: { percent: 100, status: 503 } }).abort!;
+    const grpc = fault({ abort: { percent: 100, grpcStatus: 'resource-exhausted' } }).abort!;
+    assert.deepEqual(abortReply(http, false), { status: 503, grpcStatus: null });
+    assert.deepEqual(abortReply(http, true), { status: 200, grpcStatus: 14 });
+    assert.deepEqual(abortReply(grpc, true), { status: 200, grpcStatus: 8 });
+    assert.deepEqual(abortReply(grpc, false), { status: 503, grpcStatus: null });
   });
 });
