@@ -115,6 +115,24 @@ describe('MirrorTee', () => {
     assert.deepEqual(Buffer.concat(got), Buffer.concat(sent));
   });
 
+  it('queues for a sink that is briefly slow and delivers every byte in order once it catches up', async () => {
+    const got: Buffer[] = [];
+    const sink = new Writable({
+      highWaterMark: 1024,
+      write(c: Buffer, _e, done) {
+        got.push(c);
+        setTimeout(done, 2);
+      },
+    });
+    const tee = new MirrorTee(sink, { maxBodyBytes: 1 << 20, maxQueuedBytes: 1 << 20 });
+    const sent = Array.from({ length: 20 }, (_, i) => chunk(4096, i));
+    for (const c of sent) tee.write(c);
+    tee.end();
+    await once(sink, 'finish');
+    assert.equal(tee.state, 'ended');
+    assert.deepEqual(Buffer.concat(got), Buffer.concat(sent));
+  });
+
   it('abandons a copy whose sink falls behind, without ever making the original wait', async () => {
     // A consumer that takes 50 ms per 16 KiB: far slower than the original.
     const sink = new Writable({

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { type AllowContext, principalOf as allowPrincipalOf } from '../../../src/authz/allow.ts';
 import {
   type CompiledRateLimit,
@@ -151,5 +152,30 @@ describe('RateLimiter', () => {
     assert.equal(after.take(null).allowed, false, 'the drained service bucket stays drained');
     assert.equal(after.take(BATCH).allowed, true);
     assert.equal(after.take(BATCH).allowed, false);
+  });
+
+  it('never lets more than burst + rate × elapsed through, whatever the limit and arrivals (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.01, max: 1000, noNaN: true }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 1, maxLength: 300 }),
+        (rps, burst, gaps) => {
+          const clock = manualClock();
+          const limiter = new RateLimiter(limit({ requestsPerSecond: rps, burst }), clock.now);
+          let allowed = 0;
+          let elapsed = 0;
+          for (const gap of gaps) {
+            clock.advance(gap);
+            elapsed += gap;
+            const v = limiter.take(null);
+            if (v.allowed) allowed++;
+            else assert.ok(Number.isInteger(v.retryAfterSeconds) && v.retryAfterSeconds >= 1);
+          }
+          assert.ok(allowed <= burst + (rps * elapsed) / 1000 + 1e-9, `${allowed} allowed`);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
