@@ -7,6 +7,7 @@
 // sidecar compiles it in slices (compileMeshSteps). See docs/configuration.md,
 // "Hot reload".
 import { fork } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type CheckResult, checkMeshText } from './load.ts';
 import type { ConfigIssue, RawMesh, SidecarIdentity } from './types.ts';
@@ -21,6 +22,7 @@ type Reply = { ok: true; json: string; hash: string } | { ok: false; issues: Con
 // A config that needs more heap than this to parse is refused rather than taking the pod down.
 const CHECKER_HEAP_MB = 512;
 const CHECKER_TIMEOUT_MS = 60_000;
+const CHECKER_NICE = 10;
 const CHECKER = fileURLToPath(import.meta.url);
 // Marks the child: a cluster worker also has an IPC channel.
 const CHECKER_ENV = 'MESHLET_CONFIG_CHECKER';
@@ -36,6 +38,12 @@ export function checkInChild(text: string, file: string, self: SidecarIdentity):
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // Background work: on a busy node, requests on the sidecar's main thread go first.
+    try {
+      if (child.pid !== undefined) setPriority(child.pid, CHECKER_NICE);
+    } catch {
+      // not permitted: it runs at the sidecar's own priority
+    }
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       if (stderr.length < 2000) stderr += d.toString();

@@ -277,7 +277,10 @@ describe('a 2,000-service config', () => {
       const maxLagMs = async () =>
         1000 *
         Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec((await sidecar.admin_('/metrics')).body)![1]);
+      // The same window without a reload: what the machine's CPU contention alone causes.
       await maxLagMs();
+      await sleep(2000);
+      const baselineMs = await maxLagMs();
       const seen = logCount(sidecar, /config reloaded/);
       const started = performance.now();
       cm.write(text);
@@ -290,10 +293,16 @@ describe('a 2,000-service config', () => {
       await sleep(2000);
       const rssAfter = await rss();
       process.stdout.write(
-        `# 2,000-service reload: applied after ${loadedMs.toFixed(0)} ms; longest event-loop stall ${stallMs.toFixed(1)} ms; ${sent} requests, slowest ${slowest.toFixed(1)} ms; RSS ${rssBefore.toFixed(0)} -> ${rssAfter.toFixed(0)} MiB\n`,
+        `# 2,000-service reload: applied after ${loadedMs.toFixed(0)} ms; longest event-loop stall ${stallMs.toFixed(1)} ms (${baselineMs.toFixed(1)} ms in 2 s without a reload); ${sent} requests, slowest ${slowest.toFixed(1)} ms; RSS ${rssBefore.toFixed(0)} -> ${rssAfter.toFixed(0)} MiB\n`,
       );
       assert.equal(failed, 0, `${failed} of ${sent} failed`);
-      assert.ok(stallMs < 100, `the event loop stalled for ${stallMs.toFixed(1)} ms`);
+      // Under 100 ms; on a machine so busy that the sidecar already waits 50 ms or more for
+      // a core without any reload, the reload may add at most 100 ms to that.
+      const bound = baselineMs < 50 ? 100 : baselineMs + 100;
+      assert.ok(
+        stallMs < bound,
+        `the event loop stalled for ${stallMs.toFixed(1)} ms (bound ${bound.toFixed(0)} ms)`,
+      );
       // Requests also see the machine's CPU contention (two cores shared with the test and its
       // apps): bounded well below the 1.1 s a blocking reload cost.
       assert.ok(slowest < 500, `a request took ${slowest.toFixed(1)} ms`);
