@@ -173,8 +173,11 @@ export function resolveOutbound(
 ): OutboundTarget {
   const head = readHead(req.rawHeaders);
   // Apps never see x-meshlet-source (inbound strips it): arriving here it came from a meshlet outbound.
+  // Like a host outside the registry, a loop has no destination: 502.
   if (head.looped)
-    throw new ProxyError('NR', 'request loop: it already passed through a meshlet outbound listener');
+    throw new ProxyError('NR', 'request loop: it already passed through a meshlet outbound listener', {
+      status: NR_OUTSIDE_REGISTRY_STATUS,
+    });
   const { authority: fromTarget, path: target } = splitTarget(req.url ?? '/');
   const authority = fromTarget ?? head.host;
   if (authority === undefined || authority === '') throw new ProxyError('DPE', 'request has no Host header');

@@ -126,7 +126,7 @@ describe('resolveOutbound', () => {
   });
   it('refuses a request that already passed a meshlet outbound (a loop)', () => {
     const err = dpe(() => resolveOutbound(ANY, head('/', 'Host', 'x', 'x-meshlet-source', 'a;b;c'), () => 0));
-    assert.equal(err.flag, 'NR');
+    assert.deepEqual([err.flag, err.status], ['NR', 502]);
   });
   it('accepts an IPv6 literal and an empty port', () => {
     assert.deepEqual(parseAuthority('[::1]:8080'), { host: '[::1]', port: 8080 });
