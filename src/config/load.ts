@@ -77,23 +77,15 @@ export function loadMeshText(text: string, file: string, self: SidecarIdentity):
 }
 
 /**
- * Everything loadMeshText checks, without keeping the compiled snapshot: what the
- * config checker process runs (src/config/compile-worker.ts), since a snapshot (Maps, closures) cannot cross a process.
- * Compiling a checked text again cannot fail.
+ * Everything loadMeshText checks, without keeping the compiled snapshot: what
+ * the config checker process runs (src/config/compile-worker.ts), since a
+ * snapshot (Maps, closures) cannot cross a process. Compiling a checked text
+ * again cannot fail (compileMeshSteps).
  */
 export function checkMeshText(text: string, file: string, self: SidecarIdentity): CheckResult {
   const loaded = loadMeshText(text, file, self);
   if (!loaded.ok) return loaded;
   return { ok: true, raw: loaded.mesh.raw, hash: loaded.mesh.hash };
-}
-
-/** Compiles a text checkMeshText accepted. */
-export function compileChecked(
-  checked: { raw: RawMesh; hash: string },
-  file: string,
-  self: SidecarIdentity,
-): CompiledMesh {
-  return compileMesh(checked.raw, { hash: checked.hash, source: file, self });
 }
 
 export function loadMeshFile(file: string, self: SidecarIdentity): LoadResult {
