@@ -5,7 +5,7 @@
 // after the thread ended (+120 MiB), a process returns them all on exit. Only
 // plain data comes back: the checked config as JSON or the list of issues; the
 // sidecar compiles it in slices (compileMeshSteps). See docs/configuration.md,
-// "Hot reload".
+// "Reloading".
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';

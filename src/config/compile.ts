@@ -43,7 +43,7 @@ export function compileMesh(raw: RawMesh, meta: CompileMeta): CompiledMesh {
 /**
  * compileMesh in steps: it pauses after every `slice` services, so a hot reload
  * can give the event loop back between steps (a 2,000-service config takes
- * about 100 ms to compile; see docs/configuration.md, "Hot reload").
+ * about 100 ms to compile; see docs/configuration.md, "Reloading").
  */
 export function* compileMeshSteps(
   raw: RawMesh,

@@ -3,7 +3,7 @@
 // complete texts; this module checks each one off the event loop, compiles it
 // in slices, and publishes it to the store or rejects it, with the metric and
 // the log line. Texts arriving while one is being loaded are coalesced: only
-// the newest is loaded next. See docs/configuration.md, "Hot reload".
+// the newest is loaded next. See docs/configuration.md, "Reloading".
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../telemetry/log.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';

@@ -6,7 +6,7 @@
 // two reads SETTLE_MS apart agree (same size and content). An empty text is
 // what an in-place write looks like between truncate and write, so it is
 // waited out; only one that stays empty for EMPTY_GRACE_MS is handed on (and
-// then refused as empty). See docs/configuration.md, "Hot reload".
+// then refused as empty). See docs/configuration.md, "Reloading".
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
