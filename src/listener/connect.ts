@@ -1,14 +1,16 @@
 // CONNECT host:port on the outbound listener (apps that use HTTPS_PROXY for
 // egress): resolve decides (a tunnel under allowAny, NR under registryOnly or
 // for a mesh service), then the connection becomes a TCP relay counted like
-// captured TCP passthrough (meshlet_tcp_* with direction="outbound").
+// captured TCP passthrough (meshlet_tcp_* with direction="outbound"). A
+// refusal is observed like any refused request (span, record, access log).
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ProxyError } from '../errors.ts';
+import { randomUUID } from 'node:crypto';
+import { ProxyError, toProxyError } from '../errors.ts';
 import { resolveConnect } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
-import { recordRefused } from '../telemetry/observe.ts';
+import { observe, outboundRequest } from '../telemetry/observe.ts';
 import type { RequestRecorder } from '../telemetry/types.ts';
 import { writeRawError } from './rescue.ts';
 import { passthroughTcp } from './tcp-passthrough.ts';
@@ -23,14 +25,18 @@ export function createConnectHandler(
   return (req, duplex, head) => {
     const socket = duplex as Socket;
     const refuse = (err: ProxyError): void => {
-      recordRefused(refusedRecorder(err), 'CONNECT', err.status, err.flag);
+      const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+      observe(sidecar, outboundRequest(req, requestId, err, refusedRecorder(err))).finish(
+        err.status,
+        err.flag,
+      );
       writeRawError(socket, err);
     };
     let target: ReturnType<typeof resolveConnect>;
     try {
       target = resolveConnect(sidecar.config.current, req);
     } catch (err) {
-      refuse(err instanceof ProxyError ? err : new ProxyError('DPE', (err as Error).message));
+      refuse(toProxyError(err));
       return;
     }
     const tcp = sidecar.metrics.tcp({ direction: 'outbound', destination_port: String(target.port) });

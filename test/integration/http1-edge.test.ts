@@ -223,13 +223,21 @@ services:
     );
   });
 
-  it('CONNECT under registryOnly to an unlisted host is 502 NR', async () => {
+  it('CONNECT under registryOnly to an unlisted host is 502 NR, counted under BlackHoleCluster', async () => {
+    const series = {
+      request_method: 'CONNECT',
+      response_code: '502',
+      response_flags: 'NR',
+      destination_service: 'BlackHoleCluster',
+    };
+    const before = await metricSum(strict, 'meshlet_requests_total', series);
     const raw = await rawExchange(
       strict.outbound,
       `CONNECT 127.0.0.1:${echoPort} HTTP/1.1\r\nHost: x\r\n\r\n`,
     );
     assert.match(raw, /^HTTP\/1\.1 502 /, raw);
     assert.match(raw, /x-meshlet-error: NR/i);
+    assert.equal(await metricSum(strict, 'meshlet_requests_total', series), before + 1);
   });
 
   it('CONNECT to a listed mesh service is refused with 404 NR (send plain HTTP instead)', async () => {
