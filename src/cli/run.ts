@@ -4,7 +4,6 @@
 // piece does lives in its own module; docs/architecture.md walks through it.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Registry } from 'prom-client';
 import { MESH_CONFIG_FILE, PORTS } from '../contract.ts';
 import { appProbeRoute } from '../admin/app-probes.ts';
 import { createAdminServer } from '../admin/server.ts';
@@ -24,6 +23,7 @@ import { LazyTracing } from '../telemetry/lazy-tracing.ts';
 import { log } from '../telemetry/log.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
 import { noopMetrics } from '../telemetry/noop.ts';
+import type { MeshMetrics } from '../telemetry/types.ts';
 import { InboundTls } from '../tls/inbound.ts';
 import { TlsMaterial } from '../tls/material.ts';
 import { meshConnectOptions, meshConnector } from '../tls/outbound.ts';
@@ -101,7 +101,8 @@ async function runSidecar(argv: string[]): Promise<number> {
 
   // Shared state: the published config, telemetry, upstream pools, certificates.
   const config = new ConfigStore(initial.mesh);
-  const metrics = settings.metrics ? createMetrics({ istioCompat: settings.istioCompat }) : noopMetrics;
+  const registered = settings.metrics ? createMetrics({ istioCompat: settings.istioCompat }) : null;
+  const metrics: MeshMetrics = registered ?? noopMetrics;
   metrics.configReload('success', initial.mesh.hash);
   const tracing = new LazyTracing(self.service, Math.random, () => metrics.tracingSpanDropped(), log);
   tracing.configure(initial.mesh.tracing.sampling, initial.mesh.tracing.otlpEndpoint);
@@ -171,9 +172,7 @@ async function runSidecar(argv: string[]): Promise<number> {
   // A worker binds its own sockets (SO_REUSEPORT); the primary serves the admin port
   // and scrapes the worker's registry.
   const worker = isWorker();
-  const report = worker
-    ? reportToPrimary('registry' in metrics ? (metrics.registry as Registry) : null)
-    : null;
+  const report = worker ? reportToPrimary(registered?.registry ?? null) : null;
   try {
     await Promise.all([
       listen(outbound.server, ports.outbound, settings.bind ?? '127.0.0.1', worker),

@@ -4,16 +4,14 @@
 // mesh.ts (the other counters), exposition.ts (registry and formats).
 import type { Registry } from 'prom-client';
 import { createExposition } from './metrics/exposition.ts';
-import { createMeshCounters, type TcpLabels, type TcpRecorder } from './metrics/mesh.ts';
+import { createMeshCounters } from './metrics/mesh.ts';
 import { createRecorders, createRequestFamilies } from './metrics/recorder.ts';
 import type { MeshMetrics } from './types.ts';
 
 export { DURATION_BUCKETS, ISTIO_BUCKETS } from './metrics/recorder.ts';
 
-/** MeshMetrics plus the series that sit outside the listener seam. */
+/** MeshMetrics with its prom-client registry, which a multi-worker primary scrapes. */
 export interface MeshletMetrics extends MeshMetrics {
-  tcp(labels: TcpLabels): TcpRecorder;
-  /** The prom-client registry, for tests and for adding process-level metrics. */
   readonly registry: Registry;
 }
 

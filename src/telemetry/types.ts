@@ -37,16 +37,26 @@ export interface RequestRecorder {
   ): void;
 }
 
+/** Labels of a passthrough TCP connection; the port is the original destination's. */
+export interface TcpLabels {
+  readonly direction: 'inbound' | 'outbound';
+  readonly destination_port: string;
+}
+
+/** Counts one passthrough TCP connection and the bytes it carried. */
+export interface TcpRecorder {
+  opened(): void;
+  /** `sent`: bytes written to the original destination; `received`: bytes read from it. */
+  bytes(sent: number, received: number): void;
+}
+
 export interface MeshMetrics {
   recorder(labels: StaticRequestLabels): RequestRecorder;
   authzDenied(sourcePrincipal: string, destinationService: string, mode: 'enforce' | 'audit'): void;
   configReload(result: 'success' | 'failure', hash: string | null): void;
   tlsHandshakeFailure(direction: 'inbound' | 'outbound', reason: string): void;
-  /** Counts a passthrough TCP connection; `bytes(sent, received)` is relative to the original destination. */
-  tcp(labels: { direction: 'inbound' | 'outbound'; destination_port: string }): {
-    opened(): void;
-    bytes(sent: number, received: number): void;
-  };
+  /** Counts passthrough TCP connections with these labels. */
+  tcp(labels: TcpLabels): TcpRecorder;
   /** One span the tracer could not export. */
   tracingSpanDropped(): void;
   /** Prometheus text, or OpenMetrics with exemplars when `accept` asks for it. */

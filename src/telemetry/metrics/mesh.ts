@@ -6,25 +6,10 @@ import { type CounterSeries, type Family, ValueFamily } from './series.ts';
 /** Distinct TLS failure reasons kept as label values; later ones are counted as `other`. */
 const MAX_TLS_REASONS = 32;
 
-/** Labels of a passthrough TCP connection; the port is the original destination's. */
-export interface TcpLabels {
-  readonly direction: 'inbound' | 'outbound';
-  readonly destination_port: string;
-}
-
-/** Counts one passthrough TCP connection and the bytes it carried. */
-export interface TcpRecorder {
-  opened(): void;
-  /** `sent`: bytes written to the original destination; `received`: bytes read from it. */
-  bytes(sent: number, received: number): void;
-}
-
 export type MeshCounters = Pick<
   MeshMetrics,
-  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped'
-> & {
-  tcp(labels: TcpLabels): TcpRecorder;
-};
+  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped' | 'tcp'
+>;
 
 export function createMeshCounters(add: <T extends Family>(family: T) => T): MeshCounters {
   const authzDenied = add(
