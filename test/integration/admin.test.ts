@@ -88,6 +88,28 @@ describe('admin port', () => {
   });
 });
 
+describe('admin port of a multi-worker sidecar', () => {
+  it("replays the app's kubelet probes on the primary's admin port too", async () => {
+    const app = await startServer((_req, res) => {
+      res.writeHead(204).end();
+    });
+    const probers = {
+      '/app-health/web/livez': { httpGet: { path: '/healthz', port: app.port, scheme: 'HTTP' } },
+    };
+    const sidecar = await startSidecar({
+      configText: `mtls: disable\nservices:\n  web:\n    versions: { v1: { host: 127.0.0.1, port: ${app.port} } }\n`,
+      env: { MESHLET_WORKERS: '2', MESHLET_APP_PROBERS: JSON.stringify(probers) },
+    });
+    try {
+      assert.equal((await sidecar.admin_('/app-health/web/livez')).status, 204);
+      assert.equal((await sidecar.admin_('/app-health/other/livez')).status, 404);
+    } finally {
+      await sidecar.stop();
+      await app.close();
+    }
+  });
+});
+
 describe('start-up errors', () => {
   it('a port already in use is a clear error and exit 1, not a hang', async () => {
     const taken = createServer();
