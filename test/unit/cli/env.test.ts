@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { durationEnv, flagEnv, identityFromEnv, portSetting, SettingsError } from '../../../src/cli/env.ts';
+import {
+  durationEnv,
+  flagEnv,
+  identityFromEnv,
+  portSetting,
+  readSettings,
+  SettingsError,
+} from '../../../src/cli/env.ts';
 
 describe('sidecar settings from the environment', () => {
   it('reads the identity, with defaults', () => {
@@ -40,5 +47,42 @@ describe('sidecar settings from the environment', () => {
     );
     assert.equal(flagEnv({ MESHLET_METRICS: 'off' }, 'MESHLET_METRICS', true), false);
     assert.equal(flagEnv({}, 'MESHLET_METRICS', true), true);
+  });
+
+  it('reads every setting once: flags over variables over defaults', () => {
+    const s = readSettings(
+      { config: '/tmp/m.yaml', 'admin-port': '16000' },
+      {
+        MESHLET_CONFIG: '/ignored.yaml',
+        MESHLET_ADMIN_PORT: '17000',
+        MESHLET_INBOUND_PORT: '17006',
+        MESHLET_DRAIN_SECONDS: '1',
+        MESHLET_WORKERS: '3',
+        MESHLET_METRICS: 'off',
+        MESHLET_METRICS_COMPAT: 'istio',
+        MESHLET_ACCESS_LOG: '1',
+        MESHLET_MAX_HEADER_BYTES: '1024',
+      },
+    );
+    assert.equal(s.configFile, '/tmp/m.yaml');
+    assert.deepEqual(s.ports, { outbound: 15001, inbound: 17006, admin: 16000 });
+    assert.deepEqual(
+      [s.drainMs, s.workers, s.metrics, s.istioCompat, s.accessLog, s.limits.maxHeaderBytes],
+      [1000, 3, false, true, true, 1024],
+    );
+    assert.equal(s.bind, undefined);
+    assert.equal(s.appProbers.size, 0);
+  });
+
+  it('refuses a bad value of any setting, app probers included, as a SettingsError', () => {
+    for (const env of [
+      { MESHLET_WORKERS: 'two' },
+      { MESHLET_DRAIN_SECONDS: 'later' },
+      { MESHLET_APP_PORT: '-1' },
+      { MESHLET_APP_PROBERS: '{"/wrong": {}}' },
+      { MESHLET_APP_PROBERS: 'not json' },
+    ]) {
+      assert.throws(() => readSettings({}, env), SettingsError, JSON.stringify(env));
+    }
   });
 });
