@@ -9,7 +9,7 @@ import type { MeshTracing, SpanHandle, SpanKindName } from './types.ts';
 
 export class LazyTracing implements MeshTracing {
   #impl: MeshTracing = noopTracing;
-  #loading: Promise<void> | null = null;
+  #loading = false;
   #wanted: { sampling: number; endpoint: string | null } = { sampling: 0, endpoint: null };
   readonly #serviceName: string;
   readonly #random: RandomSource;
@@ -42,8 +42,9 @@ export class LazyTracing implements MeshTracing {
       this.#impl.configure(sampling, otlpEndpoint);
       return;
     }
-    if (otlpEndpoint === null || this.#loading !== null) return;
-    this.#loading = import('./tracing.ts').then(
+    if (otlpEndpoint === null || this.#loading) return;
+    this.#loading = true;
+    void import('./tracing.ts').then(
       ({ createTracing }) => {
         const { sampling: s, endpoint } = this.#wanted;
         this.#impl = createTracing({
@@ -57,11 +58,6 @@ export class LazyTracing implements MeshTracing {
       },
       (err: Error) => this.#log.error({ err: err.message }, 'cannot load tracing'),
     );
-  }
-
-  /** Resolves once a pending SDK load has finished (for start-up ordering and tests). */
-  async loaded(): Promise<void> {
-    await this.#loading;
   }
 
   shutdown(): Promise<void> {
