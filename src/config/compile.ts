@@ -325,16 +325,23 @@ function compileRetry(r: RawService['retries'], at: (string | number)[]): RetryP
   });
 }
 
+// Node's timers take at most 2^31 - 1 ms; a longer delay fires after 1 ms instead.
+const MAX_DURATION_MS = 2 ** 31 - 1;
+
 function duration(text: string | undefined, at: (string | number)[]): number | undefined {
   if (text === undefined) return undefined;
+  let ms: number;
   try {
-    return parseDuration(text);
+    ms = parseDuration(text);
   } catch (err) {
     throw new CompileError(at, (err as Error).message);
   }
+  if (ms > MAX_DURATION_MS)
+    throw new CompileError(at, `${at.join('.')}: expected a duration of at most 596h (got '${text}')`);
+  return ms;
 }
 
-/** Every host spelling DESIGN.md section 2 accepts for a service, with and without its port. */
+/** Every host spelling a service answers to (docs/configuration.md), with and without its port. */
 function hostSpellings(s: CompiledService): string[] {
   const names = [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, s.fqdn];
   return names.flatMap((n) => [n, `${n}:${s.port}`]);

@@ -263,6 +263,9 @@ const EXPECTED: Record<string, string> = {
   '#/definitions/service/properties/namespace/pattern': 'a Kubernetes namespace name like `shop`',
   '#/definitions/service/properties/serviceAccount/pattern':
     'a Kubernetes service account name like `bookinfo-reviews` (it goes into the SPIFFE ID)',
+  '#/definitions/route/properties/split/additionalProperties/maximum': 'a weight from 0 to 1000000',
+  '#/definitions/route/properties/split/additionalProperties/minimum': 'a weight from 0 to 1000000',
+  '#/definitions/route/properties/split/additionalProperties/type': 'a weight from 0 to 1000000',
   '#/definitions/allowRule/properties/paths/items/pattern': 'a path starting with `/`',
 };
 const METHOD = 'an upper-case HTTP method like `GET`';

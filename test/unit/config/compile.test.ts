@@ -97,3 +97,28 @@ describe('service accounts', () => {
     );
   });
 });
+
+describe('numbers the request path cannot use', () => {
+  it('refuses a duration longer than the longest timer (2^31 - 1 ms), which would fire at once', () => {
+    for (const field of ['timeout', 'streamIdleTimeout']) {
+      const r = loadMeshText(`services:\n  ratings: { ${field}: 600h }\n`, 'm', self);
+      assert.equal(r.ok, false, field);
+      const [issue] = (r as { issues: { line: number; message: string }[] }).issues;
+      assert.equal(issue!.line, 2);
+      assert.match(issue!.message, /expected a duration of at most 596h \(got '600h'\)/);
+    }
+    assert.equal(
+      load('services:\n  ratings: { timeout: 596h }\n').services.get('ratings')!.timeoutMs,
+      596 * 3_600_000,
+    );
+  });
+
+  it('refuses split weights above 1,000,000, where sums lose precision', () => {
+    const r = loadMeshText('services:\n  r:\n    routes:\n      - split: { default: 1e300 }\n', 'm', self);
+    assert.equal(r.ok, false);
+    assert.match(
+      (r as { issues: { message: string }[] }).issues[0]!.message,
+      /expected a weight from 0 to 1000000/,
+    );
+  });
+});

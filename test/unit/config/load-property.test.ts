@@ -78,8 +78,12 @@ const regex = mostly(
   ),
 );
 const duration = mostly(
-  fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom('ms', 's', 'm', 'h')).map(([n, u]) => `${n}${u}`),
-  fc.oneof(fc.constantFrom('5 seconds', '1.5s', '-1s', ''), fc.string({ maxLength: 8 }), fc.integer()),
+  fc.tuple(fc.nat({ max: 500 }), fc.constantFrom('ms', 's', 'm', 'h')).map(([n, u]) => `${n}${u}`),
+  fc.oneof(
+    fc.constantFrom('5 seconds', '1.5s', '-1s', '', '600h', '99999999999999999999h'),
+    fc.string({ maxLength: 8 }),
+    fc.integer(),
+  ),
 );
 const weight = mostly(
   fc.nat({ max: 1000 }),
@@ -205,7 +209,12 @@ function checkResult(text: string, r: LoadResult): void {
       assert.ok(url.hostname.length > 0);
       assert.equal(Number(url.port || 80), v.port, v.origin);
     }
+    // Every timer value is one Node's timers honour (at most 2^31 - 1 ms).
+    const timers = [service.timeoutMs, service.streamIdleTimeoutMs, service.retry?.perTryTimeoutMs ?? 0];
+    for (const route of service.routes) timers.push(route.timeoutMs);
+    for (const ms of timers) assert.ok(Number.isInteger(ms) && ms >= 0 && ms <= 2 ** 31 - 1, `timer ${ms}`);
     for (const route of service.routes) {
+      assert.ok(Number.isSafeInteger(route.totalWeight) && route.totalWeight > 0);
       // Compiled matchers never throw, whatever they are given.
       route.path?.('/items/42');
       for (const h of route.headers) h.test?.('a'.repeat(30));
