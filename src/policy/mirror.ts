@@ -129,6 +129,7 @@ export interface TeeSink {
   destroy(error?: Error): unknown;
   once(event: 'drain', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
 }
 
 export type TeeState = 'copying' | 'ended' | 'abandoned';
@@ -177,6 +178,10 @@ export class MirrorTee {
     this.#onAbandon = onAbandon;
     // `on`, not `once`: a second error event without a listener would crash the process.
     sink.on('error', () => this.#abandon('failed'));
+    // A sink torn down from the other side (its request ended early) takes no more chunks.
+    sink.on('close', () => {
+      if (this.#state === 'copying') this.#abandon('failed');
+    });
   }
 
   get state(): TeeState {
