@@ -73,7 +73,7 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 }
 
 /** The /config document: what is serving, where it came from, and the last rejected edit. */
-export function describeConfig(sidecar: AdminView): unknown {
+function describeConfig(sidecar: AdminView): unknown {
   const mesh = sidecar.config.current;
   const lastError = sidecar.config.lastError;
   return {

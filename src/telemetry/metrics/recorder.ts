@@ -25,7 +25,7 @@ export const ISTIO_BUCKETS: readonly number[] = [
 ];
 
 /** `request_method` values; anything else is `other`, so a client cannot mint series. */
-export const KNOWN_METHODS: readonly string[] = [
+const KNOWN_METHODS: readonly string[] = [
   'GET',
   'HEAD',
   'POST',
