@@ -39,7 +39,7 @@ export interface FaultDecision {
 }
 
 /** The largest delay a route may inject: longer only ties up the caller's connections. */
-export const MAX_FAULT_DELAY_MS = 3_600_000;
+const MAX_FAULT_DELAY_MS = 3_600_000;
 
 /**
  * Compiles `fault:`; null when it is absent or can never fire (both

@@ -40,7 +40,7 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * headers are set by the sidecars from what they verified, and a route that
  * could write them could impersonate a caller.
  */
-export function protectedHeaderReason(lowerName: string): string | undefined {
+function protectedHeaderReason(lowerName: string): string | undefined {
   if (lowerName.startsWith(':')) return 'pseudo-headers belong to HTTP/2 framing';
   if (lowerName.startsWith('x-meshlet-')) return 'x-meshlet-* headers are set by the sidecars themselves';
   return PROTECTED.get(lowerName);

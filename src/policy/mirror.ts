@@ -143,7 +143,7 @@ export interface MirrorTeeLimits {
   readonly maxQueuedBytes: number;
 }
 
-export const DEFAULT_TEE_LIMITS: MirrorTeeLimits = Object.freeze({
+const DEFAULT_TEE_LIMITS: MirrorTeeLimits = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   maxQueuedBytes: 256 * 1024,
 });
