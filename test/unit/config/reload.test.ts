@@ -115,15 +115,25 @@ describe('compile-and-publish (any config source)', () => {
       last = now;
     }, 1);
     try {
+      // The same measure without a reload: what the machine's CPU contention alone causes.
+      await sleep(1000);
+      const baseline = maxStall;
+      maxStall = 0;
       const started = performance.now();
       const done = settled(store, 60_000);
       source.events!.text(text);
       await done;
       assert.equal(store.current.services.size, 2000);
       process.stdout.write(
-        `# 2,000 services: published after ${(performance.now() - started).toFixed(0)} ms, longest event-loop stall ${maxStall.toFixed(1)} ms\n`,
+        `# 2,000 services: published after ${(performance.now() - started).toFixed(0)} ms, longest event-loop stall ${maxStall.toFixed(1)} ms (${baseline.toFixed(1)} ms in 1 s without a reload)\n`,
       );
-      assert.ok(maxStall < 100, `the event loop stalled for ${maxStall.toFixed(1)} ms`);
+      // Under 100 ms; on a machine so busy that the loop already waits 50 ms or more for a
+      // core without any reload, the reload may add at most 100 ms to that.
+      const bound = baseline < 50 ? 100 : baseline + 100;
+      assert.ok(
+        maxStall < bound,
+        `the event loop stalled for ${maxStall.toFixed(1)} ms (bound ${bound.toFixed(0)} ms)`,
+      );
     } finally {
       clearInterval(tick);
     }
