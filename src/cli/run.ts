@@ -100,11 +100,13 @@ async function runSidecar(argv: string[]): Promise<number> {
   }
 
   // Shared state: the published config, telemetry, upstream pools, certificates.
+  // One random source for the weighted version pick and the trace sampling draw.
+  const random = Math.random;
   const config = new ConfigStore(initial.mesh);
   const registered = settings.metrics ? createMetrics({ istioCompat: settings.istioCompat }) : null;
   const metrics: MeshMetrics = registered ?? noopMetrics;
   metrics.configReload('success', initial.mesh.hash);
-  const tracing = new LazyTracing(self.service, Math.random, () => metrics.tracingSpanDropped(), log);
+  const tracing = new LazyTracing(self.service, random, () => metrics.tracingSpanDropped(), log);
   tracing.configure(initial.mesh.tracing.sampling, initial.mesh.tracing.otlpEndpoint);
   const pools = new UpstreamPools({ idleTimeoutMs: initial.mesh.upstreamIdleTimeoutMs });
   config.on('change', (next) => {
@@ -126,7 +128,7 @@ async function runSidecar(argv: string[]): Promise<number> {
     metrics,
     tracing,
     log,
-    random: Math.random,
+    random,
     self,
     appPort: settings.appPort,
     accessLog: settings.accessLog,
