@@ -11,7 +11,8 @@ import type { GrpcStatusCode } from './status.ts';
 /** What both node:http's ServerResponse and node:http2's Http2ServerResponse offer. */
 export interface GrpcReplyTarget {
   readonly headersSent: boolean;
-  writeHead(statusCode: number, headers: OutgoingHttpHeaders): unknown;
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
   addTrailers(trailers: OutgoingHttpHeaders): void;
   end(): unknown;
 }
@@ -60,7 +61,11 @@ export function sendGrpcError(
   flag?: Flag,
 ): void {
   if (!res.headersSent) {
-    res.writeHead(200, grpcErrorHeaders(code, message, flag));
+    // Headers set, not written: end() then sends them with END_STREAM. writeHead()
+    // would send them at once without it, and gRPC clients would find no status.
+    res.statusCode = 200;
+    const headers = grpcErrorHeaders(code, message, flag);
+    for (const name in headers) res.setHeader(name, headers[name] as string);
     res.end();
     return;
   }

@@ -27,6 +27,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { buildConnector, Dispatcher } from 'undici';
+import { isGrpc } from '../../grpc/request.ts';
 
 export interface H2ClientOptions {
   /** Opens the connection (TCP or TLS). Default: plain TCP for http:, TLS with ALPN h2 for https:. */
@@ -126,6 +127,22 @@ function stripPseudo(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return out;
 }
 
+// A gRPC Trailers-Only response carries its status in the only HEADERS frame.
+// A handler writes response headers as soon as it gets them, so they could
+// never go out with END_STREAM again; the status fields are handed over as
+// trailers instead, which gRPC defines as the same outcome.
+const GRPC_STATUS_FIELDS = ['grpc-status', 'grpc-message', 'grpc-status-details-bin'];
+
+function splitTrailersOnly(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const trailers: IncomingHttpHeaders = {};
+  for (const name of GRPC_STATUS_FIELDS) {
+    if (headers[name] === undefined) continue;
+    trailers[name] = headers[name];
+    delete headers[name];
+  }
+  return trailers;
+}
+
 /** One request on one stream, as undici's DispatchController. */
 class H2Request implements Dispatcher.DispatchController {
   readonly #handler: Dispatcher.DispatchHandler;
@@ -197,9 +214,13 @@ class H2Request implements Dispatcher.DispatchController {
     this.#stream = stream;
     stream.once('close', onClosed);
     const handler = this.#handler;
-    stream.on('response', (h: IncomingHttpHeaders) => {
+    stream.on('response', (h: IncomingHttpHeaders, flags: number) => {
       if (this.#done) return;
-      handler.onResponseStart?.(this, Number(h[':status']), stripPseudo(h), '');
+      const headers = stripPseudo(h);
+      if ((flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 && isGrpc(headers['content-type'])) {
+        this.#trailers = splitTrailersOnly(headers);
+      }
+      handler.onResponseStart?.(this, Number(h[':status']), headers, '');
     });
     stream.on('data', (chunk: Buffer) => {
       if (!this.#done) handler.onResponseData?.(this, chunk);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect, createServer, type IncomingHttpHeaders } from 'node:http2';
+import { connect, constants, createServer, type IncomingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -30,7 +30,7 @@ describe('encodeGrpcMessage', () => {
 describe('sendGrpcError over a real HTTP/2 stream', () => {
   async function call(
     handler: Parameters<typeof createServer>[1],
-  ): Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders | null }> {
+  ): Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders | null; endStream: boolean }> {
     const server = createServer(handler);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -43,18 +43,19 @@ describe('sendGrpcError over a real HTTP/2 stream', () => {
     req.end();
     let trailers: IncomingHttpHeaders | null = null;
     req.on('trailers', (t) => (trailers = t));
-    const [headers] = (await once(req, 'response')) as [IncomingHttpHeaders];
+    const [headers, flags] = (await once(req, 'response')) as [IncomingHttpHeaders, number];
     req.resume();
     await once(req, 'end');
     client.close();
     server.close();
-    return { headers, trailers };
+    return { headers, trailers, endStream: (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 };
   }
 
-  test('before the response started: one trailers-only HEADERS frame, HTTP 200, status, message and flag', async () => {
-    const { headers, trailers } = await call((_req, res) =>
+  test('before the response started: a trailers-only response (one HEADERS frame with END_STREAM), HTTP 200, status, message and flag', async () => {
+    const { headers, trailers, endStream } = await call((_req, res) =>
       sendGrpcError(res, GRPC_STATUS.unavailable, 'upstream connect failure', 'UF'),
     );
+    assert.equal(endStream, true);
     assert.equal(headers[':status'], 200);
     assert.equal(headers['content-type'], 'application/grpc');
     assert.equal(headers['grpc-status'], '14');

@@ -181,6 +181,32 @@ describe('H2Client (upstream HTTP/2 transport)', () => {
     await up.close();
   });
 
+  test('a gRPC trailers-only response hands its status over as trailers; a plain h2 headers-only response does not', async () => {
+    const up = await upstream((stream, headers) => {
+      const grpcCall = headers['content-type'] === 'application/grpc';
+      stream.respond(
+        grpcCall
+          ? { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'gone' }
+          : { ':status': 204, 'grpc-status': '5' },
+        { endStream: true },
+      );
+    });
+    const client = new H2Client(up.origin);
+    const g = await call(client, {
+      method: 'POST',
+      headers: ['content-type', 'application/grpc'],
+      body: 'x',
+    });
+    assert.equal(g.headers!['grpc-status'], undefined);
+    assert.equal(g.headers!['content-type'], 'application/grpc');
+    assert.deepEqual({ ...g.trailers }, { 'grpc-status': '5', 'grpc-message': 'gone' });
+    const plain = await call(client, {});
+    assert.equal(plain.headers!['grpc-status'], '5');
+    assert.deepEqual({ ...plain.trailers }, {});
+    client.destroy();
+    await up.close();
+  });
+
   test('a request body streams with backpressure: a stalled upstream stops the source near the flow-control windows', async () => {
     let upstreamStream: ServerHttp2Stream | undefined;
     let received = 0;
