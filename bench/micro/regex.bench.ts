@@ -1,12 +1,13 @@
 // Route-regex engines on the match hot path (full match, compiled once):
 // JavaScript's backtracking RegExp as the baseline, and the linear-time RE2
 // engines considered for route regexes (src/config/regex.ts): re2js (pure
-// JavaScript), re2-wasm, and the native `re2` addon when it can be loaded
-// (set BENCH_RE2_DIR to a directory where `npm install re2` built it).
+// JavaScript), re2-wasm (an optional dependency of a dev dependency: skipped
+// when absent), and the native `re2` addon when it can be loaded (set
+// BENCH_RE2_DIR to a directory where `npm install re2` built it). Figures and
+// the choice: docs/configuration.md, "Regular expressions".
 // The pathological case has no RegExp task: it takes seconds per match.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { RE2 as Re2Wasm } from 're2-wasm';
 import { RE2JS } from 're2js';
 import type { Bench } from 'tinybench';
 
@@ -28,27 +29,24 @@ const engines: Engine[] = [
       return (v) => re.testExact(v);
     },
   },
-  {
-    name: 're2-wasm',
-    compile: (s) => {
-      const re = new Re2Wasm(`^(?:${s})$`, 'u');
-      return (v) => re.test(v);
-    },
-  },
 ];
+type Re2Class = new (source: string, flags: string) => { test(value: string): boolean };
+const re2Engine = (name: string, Re2: Re2Class): Engine => ({
+  name,
+  compile: (s) => {
+    const re = new Re2(`^(?:${s})$`, 'u');
+    return (v) => re.test(v);
+  },
+});
+try {
+  engines.push(re2Engine('re2-wasm', (await import('re2-wasm')).RE2 as Re2Class));
+} catch (err) {
+  process.stderr.write(`regex.bench: re2-wasm not installed: ${(err as Error).message.split('\n')[0]}\n`);
+}
 if (process.env.BENCH_RE2_DIR !== undefined) {
   try {
-    const Re2 = createRequire(join(process.env.BENCH_RE2_DIR, 'package.json'))('re2') as new (
-      s: string,
-      f: string,
-    ) => { test(v: string): boolean };
-    engines.push({
-      name: 're2 (native)',
-      compile: (s) => {
-        const re = new Re2(`^(?:${s})$`, 'u');
-        return (v) => re.test(v);
-      },
-    });
+    const Re2 = createRequire(join(process.env.BENCH_RE2_DIR, 'package.json'))('re2') as Re2Class;
+    engines.push(re2Engine('re2 (native)', Re2));
   } catch (err) {
     process.stderr.write(`regex.bench: native re2 not loadable: ${(err as Error).message.split('\n')[0]}\n`);
   }
