@@ -158,8 +158,8 @@ export async function buildGraph(prometheus: string, window: string): Promise<Gr
   }
 
   // The caller's view when it has a sidecar (it sees connect failures and
-  // timeouts too); the callee's view for callers outside the mesh. The
-  // caller sees a denial as a plain 403, so its success share loses the
+  // timeouts too); the callee's view for callers outside the mesh. Either
+  // side counts a denial as an answered 403, so the success share loses the
   // callee's denied share.
   const edges = new Map<string, GraphEdge>();
   for (const [reporter, side] of [
@@ -178,8 +178,8 @@ export async function buildGraph(prometheus: string, window: string): Promise<Gr
         destination: s.metric.destination_service_name ?? 'unknown',
         reporter,
         rps,
-        successRate:
-          okShare === null ? null : reporter === 'source' ? Math.max(0, okShare - (denied ?? 0)) : okShare,
+        // A denial is not a success on either side (the callee counts its 403 as answered).
+        successRate: okShare === null ? null : Math.max(0, okShare - (denied ?? 0)),
         deniedRate: rps > 0 ? denied : null,
         p99Seconds: finite(side.p99.get(key)),
         mtls: mtlsOf(key),

@@ -803,6 +803,7 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
           reporter: string;
           mtls: string;
           successRate: number | null;
+          deniedRate: number | null;
           rps: number;
         }[];
       };
@@ -820,18 +821,20 @@ test('observability end to end: real sidecars, real Prometheus, shipped queries'
       const edge = (s: string, d: string) => graph.edges.find((e) => e.source === s && e.destination === d)!;
       for (const e of graph.edges) assert.ok(e.rps > 0, JSON.stringify(e));
       assert.equal(edge('reviews', 'ratings').successRate, 1);
-      assert.equal(edge('ratings', 'reviews').successRate, 1, 'denied, but a 403 is no server error');
+      assert.equal(edge('ratings', 'reviews').successRate, 0, 'every call is denied: none succeeds');
+      assert.equal(edge('ratings', 'reviews').deniedRate, 1);
       assert.equal(edge('productpage', 'BlackHoleCluster').successRate, 0, 'every NR is a 502');
       const pr = edge('productpage', 'reviews').successRate!;
       assert.ok(pr > 0.9 && pr < 1, `productpage -> reviews success ${pr}`);
-      assert.equal(edge('unknown', 'reviews').successRate, 1, 'a 403 is no server error');
+      assert.equal(edge('unknown', 'reviews').successRate, 0, 'plaintext callers are all denied');
+      assert.equal(edge('unknown', 'reviews').deniedRate, 1);
       // The terminal table shows the same rows.
       const table = (
         await execFileP(process.execPath, [MAIN, 'graph', '--prometheus', prom.url, '--window', '2m'])
       ).stdout;
       if (process.env.MESHLET_TEST_VERBOSE) t.diagnostic(table);
       const rows = table.trimEnd().split('\n');
-      assert.match(rows[0]!, /^SOURCE\s+DESTINATION\s+RPS\s+SUCCESS\s+P99\s+MTLS$/);
+      assert.match(rows[0]!, /^SOURCE\s+DESTINATION\s+RPS\s+SUCCESS\s+DENIED\s+P99\s+MTLS$/);
       assert.deepEqual(
         rows.slice(1).map((r) => r.split(/\s+/).slice(0, 2).join(' -> ')),
         [
