@@ -24,10 +24,12 @@ export interface SoakOptions {
 
 /** What each kind of request must get back; anything else is unexpected. */
 const KINDS = {
-  normal: { share: 0.78, expect: '200 from the app' },
+  normal: { share: 0.75, expect: '200 from the app' },
   upload: { share: 0.05, expect: '200 from the app' },
   appError: { share: 0.05, expect: '500 from the app' },
   down: { share: 0.03, expect: '503 UF/URX from the sidecar' },
+  // a new refused passthrough origin each time: state kept per origin must be bounded and expire
+  refused: { share: 0.03, expect: '503 UF/URX from the sidecar' },
   abort: { share: 0.05, expect: 'nothing: the client goes away mid-body' },
   badInput: { share: 0.04, expect: '400 DPE from the sidecar' },
 } as const;
@@ -201,7 +203,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const res = await pool.request({
         method: kind === 'upload' ? 'POST' : 'GET',
         path: kind === 'appError' ? '/error' : `/item/${n}`,
-        headers: { host: kind === 'down' ? 'down' : 'reviews' },
+        headers: { host: kind === 'down' ? 'down' : kind === 'refused' ? refusedOrigin(n) : 'reviews' },
         body: kind === 'upload' ? 'u'.repeat(2048) : undefined,
         headersTimeout: 10_000,
         bodyTimeout: 10_000,
@@ -210,7 +212,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const fromApp = res.headers['x-soak-app'] === '1';
       const flag = res.headers['x-meshlet-error'];
       const ok =
-        kind === 'down'
+        kind === 'down' || kind === 'refused'
           ? res.statusCode === 503 && (flag === 'UF' || flag === 'URX')
           : fromApp && res.statusCode === (kind === 'appError' ? 500 : 200);
       if (ok) byKind[kind].ok++;
@@ -222,6 +224,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
   }
 
+  // 127/8 is all loopback, and nothing listens on downPort on any of it
+  const refusedOrigin = (n: number) =>
+    `127.${(n >> 16) & 255}.${(n >> 8) & 255}.${(n & 255) | 1}:${downPort}`;
   const pickKind = (): Kind => {
     let r = Math.random();
     for (const [k, v] of Object.entries(KINDS)) {
