@@ -1,6 +1,6 @@
 // Shapes of mesh.yaml as written by the user (Raw*), and of the compiled,
 // immutable snapshot the request path reads (everything else). See
-// config/mesh.schema.json for the validated form and DESIGN.md section 2.
+// config/mesh.schema.json for the validated form and docs/configuration.md for the meaning.
 import type { CompiledAllow } from '../authz/types.ts';
 
 export type MtlsMode = 'strict' | 'permissive' | 'disable';
