@@ -110,16 +110,18 @@ export function createH2Server(handler: H2RequestHandler, limits: H2ServerLimits
     session.on('stream', (stream: ServerHttp2Stream) => {
       stream.on('error', () => {});
       stream.setTimeout(streamIdleMs, () => stream.close(constants.NGHTTP2_CANCEL));
-      stream.once('close', () => {
-        // A stream that closed before our response ended was reset (by the client,
-        // or by nghttp2 for a limit it broke): the rapid-reset pattern.
-        if (stream.rstCode === constants.NGHTTP2_NO_ERROR || stream.writableFinished) return;
+      // A stream reset before we even answered (the client's RST_STREAM, or
+      // nghttp2's for a limit it broke) is the rapid-reset pattern: it cost a
+      // handler run and an upstream request and gave nothing back. A stream cut
+      // after our headers went out (an upstream failing mid-response) does not count.
+      stream.once('aborted', () => {
+        if (session.destroyed || stream.headersSent) return;
         const now = Date.now();
         if (now - windowStart >= 1000) {
           windowStart = now;
           resets = 0;
         }
-        if (++resets > maxResets && !session.destroyed) {
+        if (++resets > maxResets) {
           session.destroy(new Error('too many reset streams'), constants.NGHTTP2_ENHANCE_YOUR_CALM);
         }
       });

@@ -31,8 +31,13 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer = 
   return Buffer.concat([head, payload]);
 }
 
-// HPACK: GET, http, / from the static table, :authority as a literal.
-const GET_HEADERS = Buffer.concat([Buffer.from([0x82, 0x86, 0x84, 0x01, 9]), Buffer.from('localhost')]);
+// HPACK: GET and http from the static table, :path /slow and :authority as literals.
+const GET_SLOW_HEADERS = Buffer.concat([
+  Buffer.from([0x82, 0x86, 0x04, 5]),
+  Buffer.from('/slow'),
+  Buffer.from([0x01, 9]),
+  Buffer.from('localhost'),
+]);
 const END_STREAM = 0x1;
 const END_HEADERS = 0x4;
 
@@ -105,48 +110,6 @@ function start(limits: H2ServerLimits, onRequest?: () => void) {
   return { h2, count: () => requests };
 }
 
-describe('h2 preface sniff on a real socket', () => {
-  test('a preface split across reads is recognised and given back whole', async () => {
-    const server = netServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
-    const [socket] = await accepted;
-    const peek = peekH2Preface(socket, 2000);
-    for (const piece of [H2_PREFACE.subarray(0, 3), H2_PREFACE.subarray(3, 17), H2_PREFACE.subarray(17)]) {
-      client.write(piece);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const { h2, head } = await peek;
-    assert.equal(h2, true);
-    assert.deepEqual(head, H2_PREFACE);
-    assert.equal(socket.isPaused(), true);
-    client.destroy();
-    socket.destroy();
-    server.close();
-  });
-
-  test('an HTTP/1.1 request line decides at its first differing byte, and the bytes are kept', async () => {
-    const server = netServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
-    const [socket] = await accepted;
-    const peek = peekH2Preface(socket, 5000);
-    client.write('PUT / HTTP/1.1\r\n');
-    const started = Date.now();
-    const { h2, head } = await peek;
-    assert.equal(h2, false);
-    assert.equal(head.toString(), 'PUT / HTTP/1.1\r\n');
-    assert.ok(Date.now() - started < 1000);
-    client.destroy();
-    socket.destroy();
-    server.close();
-  });
-});
-
 describe('createH2Server', () => {
   test('serves h2c handed over after the preface was sniffed (head given back)', async () => {
     const { h2 } = start({});
@@ -187,14 +150,14 @@ describe('createH2Server', () => {
     tls.close();
   });
 
-  test('rapid reset (CVE-2023-44487): streams opened and cancelled get GOAWAY ENHANCE_YOUR_CALM long before 2,000 reach the handler; other clients are served', async () => {
+  test('rapid reset (CVE-2023-44487): streams opened and cancelled get GOAWAY ENHANCE_YOUR_CALM after about the limit of them reached the handler; other clients are served', async () => {
     const { h2, count } = start({ maxResetsPerSecond: 100 });
     const { tcp, port } = await listen(h2);
     const attacker = await rawConnect(port);
     const burst: Buffer[] = [];
     for (let i = 0; i < 2000; i++) {
       const id = 2 * i + 1;
-      burst.push(frame(FRAME.HEADERS, END_HEADERS | END_STREAM, id, GET_HEADERS));
+      burst.push(frame(FRAME.HEADERS, END_HEADERS | END_STREAM, id, GET_SLOW_HEADERS));
       const rst = Buffer.alloc(4);
       rst.writeUInt32BE(constants.NGHTTP2_CANCEL);
       burst.push(frame(FRAME.RST_STREAM, 0, id, rst));
@@ -205,7 +168,8 @@ describe('createH2Server', () => {
       await new Promise((r) => setImmediate(r));
     }
     assert.equal(await attacker.goaway, constants.NGHTTP2_ENHANCE_YOUR_CALM);
-    assert.ok(count() < 400, `handler ran ${count()} times`);
+    // Node's own limit (nghttp2's stream reset rate) let about 1,700 through here.
+    assert.ok(count() <= 110, `handler ran ${count()} times`);
     assert.equal(await get(port, '/'), 200);
     attacker.socket.destroy();
     await h2.drain(1000);
@@ -231,6 +195,36 @@ describe('createH2Server', () => {
     assert.equal(headers[':status'], 200);
     assert.equal(goaway, false);
     req.resume();
+    client.close();
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('streams the server resets itself (an upstream failing mid-response) do not count as client resets', async () => {
+    const h2 = createH2Server(
+      (_req, res) => {
+        res.writeHead(200);
+        res.write('partial', () => res.stream.close(constants.NGHTTP2_CANCEL));
+      },
+      { maxResetsPerSecond: 20 },
+    );
+    const { tcp, port } = await listen(h2);
+    const client = h2connect(`http://127.0.0.1:${port}`);
+    client.on('error', () => {});
+    let goaway = false;
+    client.on('goaway', () => (goaway = true));
+    await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const req = client.request({ ':path': '/' });
+        req.on('error', () => {});
+        req.resume();
+        req.end();
+        await new Promise((r) => req.once('close', r));
+        assert.equal(req.rstCode, constants.NGHTTP2_CANCEL);
+      }),
+    );
+    assert.equal(goaway, false);
+    assert.equal(client.destroyed, false);
     client.close();
     await h2.drain(1000);
     tcp.close();
