@@ -3,7 +3,7 @@
 // the rest inside nghttp2). It takes undici's dispatch contract, so the
 // forward core drives it exactly as it drives an undici Pool for HTTP/1.1.
 // node:http2 was chosen over undici's allowH2 client by measurement (see
-// docs/architecture.md, "HTTP/2 upstream").
+// docs/architecture.md, "HTTP/2 and gRPC").
 //
 // - A session that receives GOAWAY or closes is replaced on the next dispatch;
 //   streams it already accepted finish on it.

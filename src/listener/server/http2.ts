@@ -4,14 +4,14 @@
 // Requests come out through node:http2's compatibility API, so the handler
 // that serves HTTP/1.1 serves HTTP/2 too.
 //
-// Abuse limits (see docs/architecture.md, "HTTP/2"): nghttp2 already bounds
+// Abuse limits (see docs/architecture.md, "HTTP/2 and gRPC"): nghttp2 already bounds
 // SETTINGS/PING floods (too many unanswered ACKs end the session with
 // ENHANCE_YOUR_CALM), invalid frames and refused streams (maxSession*), header
-// lists (RST_STREAM ENHANCE_YOUR_CALM past the advertised size) and session
-// memory. Its rapid-reset limit (CVE-2023-44487) allows a burst of 1,000
-// resets, and each of those streams has already reached our handler and
-// started an upstream request, so we count reset streams ourselves and end
-// the session far earlier. A stream that stops sending is cancelled after an
+// lists past the advertised size once the client acknowledged it (before
+// that, our own check answers 431) and session memory. Its rapid-reset limit
+// (CVE-2023-44487) allows a burst of 1,000 resets, and each of those streams
+// has already reached our handler and started an upstream request, so we
+// count reset streams ourselves and end the session far earlier. A stream that stops sending is cancelled after an
 // idle timeout, and flow control bounds what a stalled one can buffer.
 import {
   constants,

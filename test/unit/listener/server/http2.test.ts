@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { type ClientHttp2Session, connect as h2connect, constants } from 'node:http2';
 import {
@@ -9,6 +10,7 @@ import {
   type Socket,
 } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { createServer as tlsServer, type TLSSocket } from 'node:tls';
 import {
   ALPN_PROTOCOLS,
@@ -121,6 +123,28 @@ describe('createH2Server', () => {
     tcp.listen(0, '127.0.0.1');
     await once(tcp, 'listening');
     assert.equal(await get((tcp.address() as AddressInfo).port), 200);
+    await h2.drain(1000);
+    tcp.close();
+  });
+
+  test('curl --http2-prior-knowledge (nghttp2, not node) is served through the preface sniff', async () => {
+    const { h2 } = start({});
+    const tcp = netServer(async (socket) => {
+      const { h2: isH2, head } = await peekH2Preface(socket);
+      if (isH2) h2.accept(socket, head);
+      else socket.destroy();
+    });
+    tcp.listen(0, '127.0.0.1');
+    await once(tcp, 'listening');
+    const url = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}/`;
+    const { stdout } = await promisify(execFile)('curl', [
+      '-sS',
+      '--http2-prior-knowledge',
+      '-w',
+      ' %{http_version}',
+      url,
+    ]);
+    assert.equal(stdout, 'ok 2');
     await h2.drain(1000);
     tcp.close();
   });
