@@ -39,6 +39,9 @@ export interface Sample {
   t: number;
   rss: number;
   heap: number;
+  /** Round trip of the /metrics read: a stalled event loop shows here. */
+  adminMs: number;
+  inFlight: number;
 }
 
 export interface SidecarFigures {
@@ -55,6 +58,8 @@ export interface SidecarFigures {
   heapMethod: string;
   /** The heap drift compares floors after full collections (not the fallback upper bound). */
   heapByFloors: boolean;
+  /** The slowest /metrics read of the run. */
+  worstAdminMs: number;
   rssDrift: number;
   heapDrift: number;
 }
@@ -154,7 +159,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     });
   }
   const caller = sidecars.productpage!;
-  const pool = new Pool(`http://127.0.0.1:${caller.outbound}`, { connections: 64, keepAliveTimeout: 10_000 });
+  const pool = new Pool(`http://127.0.0.1:${caller.outbound}`, { connections: 128, keepAliveTimeout: 10_000 });
 
   const byKind = Object.fromEntries(
     Object.keys(KINDS).map((k) => [k, { sent: 0, ok: 0 }]),
@@ -163,6 +168,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   let answered = 0;
   let unexpected = 0;
   let behind = 0;
+  let peakInFlight = 0;
   const unexpectedExamples: string[] = [];
   const inFlight = new Set<Promise<void>>();
   const bad = (kind: Kind, what: string) => {
@@ -242,8 +248,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const elapsed = () => (performance.now() - started) / 1000;
   const sampleAll = async () => {
     for (const [name, s] of Object.entries(sidecars)) {
+      const t0 = performance.now();
       const { heap } = await metricsOf(s);
-      samples[name]!.push({ t: elapsed(), rss: rssOf(s.proc.pid!), heap });
+      const adminMs = performance.now() - t0;
+      samples[name]!.push({ t: elapsed(), rss: rssOf(s.proc.pid!), heap, adminMs, inFlight: inFlight.size });
     }
   };
   await sampleAll();
@@ -280,6 +288,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const due = Math.floor(elapsed() * opts.rate);
     while (sent < due) {
       if (inFlight.size >= maxInFlight) {
+        if (behind === 0)
+          log(
+            `[soak] ${elapsed().toFixed(1)} s: ${inFlight.size} requests in flight, the generator falls behind`,
+          );
         behind += due - sent;
         sent = due;
         break;
@@ -287,6 +299,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const n = ++sent;
       const p = one(pickKind(), n).finally(() => inFlight.delete(p));
       inFlight.add(p);
+      peakInFlight = Math.max(peakInFlight, inFlight.size);
     }
     if (elapsed() - lastReport >= 30) {
       lastReport = elapsed();
@@ -318,7 +331,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   log(`[soak] end (${elapsed().toFixed(0)} s): ${describe(samples)}`);
   for (const f of figures) {
     log(
-      `[soak] ${f.name}: RSS start ${(f.rssStart / MiB).toFixed(1)} / after warm-up ${(f.rssWarm / MiB).toFixed(1)} / end ${(f.rssEnd / MiB).toFixed(1)} MiB (drift ${(f.rssDrift * 100).toFixed(1)} %); heap start ${(f.heapStart / MiB).toFixed(1)} / after warm-up ${(f.heapWarm / MiB).toFixed(1)} / end ${(f.heapEnd / MiB).toFixed(1)} MiB (drift ${(f.heapDrift * 100).toFixed(1)} %, ${f.heapMethod})`,
+      `[soak] ${f.name}: RSS start ${(f.rssStart / MiB).toFixed(1)} / after warm-up ${(f.rssWarm / MiB).toFixed(1)} / end ${(f.rssEnd / MiB).toFixed(1)} MiB (drift ${(f.rssDrift * 100).toFixed(1)} %); heap start ${(f.heapStart / MiB).toFixed(1)} / after warm-up ${(f.heapWarm / MiB).toFixed(1)} / end ${(f.heapEnd / MiB).toFixed(1)} MiB (drift ${(f.heapDrift * 100).toFixed(1)} %, ${f.heapMethod}); slowest /metrics ${f.worstAdminMs.toFixed(0)} ms`,
     );
   }
   const result: SoakResult = {
@@ -334,7 +347,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     achievedRate: (sent - behind) / opts.seconds,
   };
   log(
-    `[soak] ${result.sent} requests (${result.achievedRate.toFixed(0)} req/s; ${behind} not sent on time): ${Object.entries(
+    `[soak] ${result.sent} requests (${result.achievedRate.toFixed(0)} req/s; ${behind} not sent on time, at most ${peakInFlight} in flight): ${Object.entries(
       byKind,
     )
       .map(([k, v]) => `${k} ${v.ok}/${v.sent}`)
@@ -410,6 +423,7 @@ function figuresOf(
     heapMethod: byFloors
       ? `floors after ${floors.length} full collections`
       : 'lowest sample per half (no full collection in a half)',
+    worstAdminMs: Math.max(...samples.map((s) => s.adminMs)),
     rssDrift: (rssEnd - rssWarm) / rssWarm,
     heapDrift: (heapEnd - heapWarm) / heapWarm,
   };
