@@ -6,11 +6,15 @@ import { once } from 'node:events';
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { type AddressInfo, createServer as netServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Dispatcher } from 'undici';
-import { H2Client } from '../../../../src/forward/transport/h2.ts';
+import { H2Client, type H2ClientOptions } from '../../../../src/forward/transport/h2.ts';
 import { sendGrpcError } from '../../../../src/grpc/reply.ts';
 import { GRPC_STATUS } from '../../../../src/grpc/status.ts';
-import { createH2Server, type H2Server } from '../../../../src/listener/server/http2.ts';
+import { ALPN_PROTOCOLS, createH2Server, type H2Server } from '../../../../src/listener/server/http2.ts';
+import type { TlsMaterial } from '../../../../src/tls/material.ts';
+import { meshConnectOptions } from '../../../../src/tls/outbound.ts';
+import { peerSpiffeId } from '../../../../src/tls/spiffe.ts';
 import {
   type EchoServer,
   type EchoTestClient,
@@ -19,6 +23,7 @@ import {
   type Msg,
   startEchoServer,
 } from '../../../helpers/grpc.ts';
+import { createPki, id, type Pki, TD } from '../../tls/pki.ts';
 
 /** The smallest proxy: downstream h2 stream -> upstream h2 stream, both ways, with cancellation. */
 function passThrough(upstream: H2Client) {
@@ -169,5 +174,115 @@ describe('gRPC through the h2 server module and the h2 transport', () => {
     c.close();
     await proxy.drain(500);
     front.close();
+  });
+
+  describe('two hops over mTLS with ALPN h2 and SPIFFE verification', () => {
+    let pki: Pki;
+    let echoB: EchoServer;
+    const closers: Array<() => Promise<void> | void> = [];
+    let inboundPort: number;
+    const seenPeers: string[] = [];
+
+    /** The mesh client options (SPIFFE-checked) with ALPN h2, in undici's connector shape. */
+    const meshH2Connector =
+      (material: TlsMaterial, expected: string): H2ClientOptions['connect'] =>
+      (o, cb) => {
+        let s: TLSSocket;
+        try {
+          s = tlsConnect({
+            ...meshConnectOptions(material, expected),
+            ALPNProtocols: ['h2'],
+            host: o.hostname,
+            port: Number(o.port),
+          });
+        } catch (err) {
+          cb(err as Error, null);
+          return;
+        }
+        s.once('secureConnect', () => cb(null, s));
+        s.once('error', (e) => cb(e, null));
+      };
+
+    before(async () => {
+      pki = await createPki();
+      echoB = await startEchoServer();
+      // Server side: a TLS listener offering h2, requiring a mesh client certificate.
+      const leaf = await pki.leaf({ spiffeId: id('reviews') });
+      const toApp = new H2Client(`http://${echoB.address}`);
+      const inbound = createH2Server((req, res) => {
+        seenPeers.push(peerSpiffeId(req.socket as TLSSocket, TD) ?? 'none');
+        passThrough(toApp)(req, res);
+      });
+      const tls = createTlsServer(
+        {
+          cert: leaf.certPem,
+          key: leaf.keyPem,
+          ca: pki.ca.certPem,
+          requestCert: true,
+          rejectUnauthorized: true,
+          ALPNProtocols: [...ALPN_PROTOCOLS],
+        },
+        (socket) => inbound.accept(socket),
+      );
+      tls.on('tlsClientError', () => {});
+      tls.listen(0, '127.0.0.1');
+      await once(tls, 'listening');
+      inboundPort = (tls.address() as AddressInfo).port;
+      closers.push(
+        () => inbound.drain(500),
+        () => void tls.close(),
+        () => toApp.destroy(),
+        () => echoB.close(),
+      );
+    });
+    after(async () => {
+      for (const c of closers) await c();
+      await pki.cleanup();
+    });
+
+    async function outboundFor(expected: string): Promise<EchoTestClient> {
+      const material = await pki.material(
+        await pki.dir(`pp-${closers.length}`, { spiffeId: id('productpage') }),
+      );
+      const toPeer = new H2Client(`http://127.0.0.1:${inboundPort}`, {
+        connect: meshH2Connector(material, expected),
+      });
+      const outbound = createH2Server(passThrough(toPeer));
+      const front = netServer((socket) => outbound.accept(socket));
+      front.listen(0, '127.0.0.1');
+      await once(front, 'listening');
+      const c = echoClient(`127.0.0.1:${(front.address() as AddressInfo).port}`);
+      closers.unshift(
+        () => c.close(),
+        () => outbound.drain(500),
+        () => void front.close(),
+        () => toPeer.destroy(),
+      );
+      return c;
+    }
+
+    test('unary and server-streaming calls cross both hops; the inbound side sees the caller SPIFFE ID', async () => {
+      const c = await outboundFor(id('reviews'));
+      const { value, trailers } = await c.unary({ text: 'over mtls', seq: 1 });
+      assert.equal(value.text, 'over mtls');
+      assert.deepEqual(trailers.get('x-echo-trailer'), ['seen']);
+      const msgs = await c.serverStream(2000, 64);
+      assert.deepEqual(
+        msgs.map((m) => m.seq),
+        Array.from({ length: 2000 }, (_, i) => i),
+      );
+      assert.equal(seenPeers.at(-1), id('productpage'));
+    });
+
+    test('a peer with the wrong SPIFFE ID is refused: UNAVAILABLE naming the identity, nothing reaches the app', async () => {
+      const before = seenPeers.length;
+      const c = await outboundFor(id('ratings'));
+      const err = await new Promise<grpc.ServiceError>((resolve) =>
+        c.raw.Unary({ text: 'x' }, new grpc.Metadata(), {}, (e) => resolve(e!)),
+      );
+      assert.equal(err.code, grpc.status.UNAVAILABLE);
+      assert.match(err.details, /expected spiffe:\/\/cluster.local\/ns\/default\/sa\/ratings/);
+      assert.equal(seenPeers.length, before);
+    });
   });
 });
