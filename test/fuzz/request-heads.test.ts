@@ -475,87 +475,85 @@ describe('fuzz: request heads on both listeners', () => {
     built: Built,
     expected: number | undefined,
   ): Promise<void> {
-    {
-      const tail = Buffer.from(h.next === 'pipelined' ? FOLLOW : '');
-      const bodyLength = built.bytes.length - built.bodyAt;
-      let first: ReadResult;
-      if (h.pauseMidBody && bodyLength > 1) {
-        const mid = built.bodyAt + Math.floor(bodyLength / 2);
-        await conn.send(built.bytes.subarray(0, mid));
-        const early = await conn.read(built.method, 300);
-        await conn.send(Buffer.concat([built.bytes.subarray(mid), tail]));
-        first = early.kind === 'timeout' ? await conn.read(built.method, 5000) : early;
-      } else {
-        await conn.send(Buffer.concat([built.bytes, tail]));
-        first = await conn.read(built.method, 5000);
-      }
-      // every input here is complete, so silence is a failure too (a silent close or a hang)
-      assert.equal(first.kind, 'response', `no well-formed reply: ${describeRead(first)}`);
-      if (first.kind !== 'response') return;
-      const res = first.response;
-      assertFlaggedOrFromApp(res, built.method);
-      if (h.target.startsWith('/hop-resp') && headerValue(res, APP_MARK) !== undefined) {
-        assert.equal(
-          headerValue(res, 'x-resp-drop'),
-          undefined,
-          'a header the app named in Connection reached the client',
-        );
-      }
-      if (h.hosts.length === 2 || h.framing === 'cl-dup-diff' || h.framing === 'cl+te') {
-        // a head over the size limit may be refused for its size first (431); otherwise 400
-        const allowed = built.bodyAt > HEADER_LIMIT - 1024 ? [400, 431] : [400];
-        assert.ok(allowed.includes(res.status), `two Host headers or conflicting framing: ${res.statusLine}`);
-        assert.equal(headerValue(res, 'x-meshlet-error'), 'DPE');
-      }
-      if (expected !== undefined) {
-        assert.ok(
-          headerValue(res, APP_MARK) !== undefined,
-          `valid HTTP did not reach the app: ${describeRead(first)}`,
-        );
-        assert.equal(res.status, expected, `the app's status was not passed through: ${res.statusLine}`);
-        const appPath = h.target.startsWith('/') ? h.target : new URL(h.target).pathname;
-        if (res.status === 200 && appPath !== '/kv' && h.method !== 'HEAD') {
-          const seen = JSON.parse(res.body.toString('utf8')) as { rawHeaders: string[] };
-          const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-          const nominated = h.fields
-            .filter(([n]) => /^connection$/i.test(n))
-            .flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase()))
-            .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive');
-          for (const n of [...nominated, 'upgrade', 'http2-settings', 'te']) {
-            if (n === 'te' && h.fields.some(([f, v]) => /^te$/i.test(f) && v === 'trailers')) continue;
-            assert.ok(!names.includes(n), `hop-by-hop header ${n} reached the app`);
-          }
-          if (/^http:/.test(h.target)) {
-            const seenHost =
-              seen.rawHeaders[seen.rawHeaders.findIndex((n, i) => i % 2 === 0 && /^host$/i.test(n)) + 1];
-            assert.equal(
-              seenHost,
-              new URL(h.target).host,
-              'absolute-form: the app sees the target authority as Host',
-            );
-          }
+    const tail = Buffer.from(h.next === 'pipelined' ? FOLLOW : '');
+    const bodyLength = built.bytes.length - built.bodyAt;
+    let first: ReadResult;
+    if (h.pauseMidBody && bodyLength > 1) {
+      const mid = built.bodyAt + Math.floor(bodyLength / 2);
+      await conn.send(built.bytes.subarray(0, mid));
+      const early = await conn.read(built.method, 300);
+      await conn.send(Buffer.concat([built.bytes.subarray(mid), tail]));
+      first = early.kind === 'timeout' ? await conn.read(built.method, 5000) : early;
+    } else {
+      await conn.send(Buffer.concat([built.bytes, tail]));
+      first = await conn.read(built.method, 5000);
+    }
+    // every input here is complete, so silence is a failure too (a silent close or a hang)
+    assert.equal(first.kind, 'response', `no well-formed reply: ${describeRead(first)}`);
+    if (first.kind !== 'response') return;
+    const res = first.response;
+    assertFlaggedOrFromApp(res, built.method);
+    if (h.target.startsWith('/hop-resp') && headerValue(res, APP_MARK) !== undefined) {
+      assert.equal(
+        headerValue(res, 'x-resp-drop'),
+        undefined,
+        'a header the app named in Connection reached the client',
+      );
+    }
+    if (h.hosts.length === 2 || h.framing === 'cl-dup-diff' || h.framing === 'cl+te') {
+      // a head over the size limit may be refused for its size first (431); otherwise 400
+      const allowed = built.bodyAt > HEADER_LIMIT - 1024 ? [400, 431] : [400];
+      assert.ok(allowed.includes(res.status), `two Host headers or conflicting framing: ${res.statusLine}`);
+      assert.equal(headerValue(res, 'x-meshlet-error'), 'DPE');
+    }
+    if (expected !== undefined) {
+      assert.ok(
+        headerValue(res, APP_MARK) !== undefined,
+        `valid HTTP did not reach the app: ${describeRead(first)}`,
+      );
+      assert.equal(res.status, expected, `the app's status was not passed through: ${res.statusLine}`);
+      const appPath = h.target.startsWith('/') ? h.target : new URL(h.target).pathname;
+      if (res.status === 200 && appPath !== '/kv' && h.method !== 'HEAD') {
+        const seen = JSON.parse(res.body.toString('utf8')) as { rawHeaders: string[] };
+        const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+        const nominated = h.fields
+          .filter(([n]) => /^connection$/i.test(n))
+          .flatMap(([, v]) => v.split(',').map((t) => t.trim().toLowerCase()))
+          .filter((t) => t !== '' && t !== 'close' && t !== 'keep-alive');
+        for (const n of [...nominated, 'upgrade', 'http2-settings', 'te']) {
+          if (n === 'te' && h.fields.some(([f, v]) => /^te$/i.test(f) && v === 'trailers')) continue;
+          assert.ok(!names.includes(n), `hop-by-hop header ${n} reached the app`);
+        }
+        if (/^http:/.test(h.target)) {
+          const seenHost =
+            seen.rawHeaders[seen.rawHeaders.findIndex((n, i) => i % 2 === 0 && /^host$/i.test(n)) + 1];
+          assert.equal(
+            seenHost,
+            new URL(h.target).host,
+            'absolute-form: the app sees the target authority as Host',
+          );
         }
       }
-      if (h.next !== 'nothing' && !conn.closed && !/close/i.test(headerValue(res, 'connection') ?? '')) {
-        if (h.next === 'follow-up') await conn.send(FOLLOW);
-        const second = await conn.read('GET', 5000);
-        // a server may close a connection it keeps alive, but not leave the next request unanswered
+    }
+    if (h.next !== 'nothing' && !conn.closed && !/close/i.test(headerValue(res, 'connection') ?? '')) {
+      if (h.next === 'follow-up') await conn.send(FOLLOW);
+      const second = await conn.read('GET', 5000);
+      // a server may close a connection it keeps alive, but not leave the next request unanswered
+      assert.ok(
+        second.kind === 'response' || (second.kind === 'closed' && second.bytes === ''),
+        `the next request on the connection: ${describeRead(second)}`,
+      );
+      if (second.kind === 'response') {
         assert.ok(
-          second.kind === 'response' || (second.kind === 'closed' && second.bytes === ''),
-          `the next request on the connection: ${describeRead(second)}`,
+          headerValue(second.response, APP_MARK) !== undefined,
+          `the next request did not reach the app: ${describeRead(second)}`,
         );
-        if (second.kind === 'response') {
-          assert.ok(
-            headerValue(second.response, APP_MARK) !== undefined,
-            `the next request did not reach the app: ${describeRead(second)}`,
+        if (built.kvValue !== undefined && h.next === 'pipelined' && expected !== undefined) {
+          assert.equal(
+            second.response.body.toString('latin1'),
+            built.kvValue,
+            'a pipelined GET after a PUT sees the new value',
           );
-          if (built.kvValue !== undefined && h.next === 'pipelined' && expected !== undefined) {
-            assert.equal(
-              second.response.body.toString('latin1'),
-              built.kvValue,
-              'a pipelined GET after a PUT sees the new value',
-            );
-          }
         }
       }
     }
