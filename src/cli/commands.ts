@@ -26,6 +26,14 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   webhook: { describe: 'run the mutating admission webhook', load: () => import('./webhook.ts') },
   certs: { describe: 'make development certificates (certs dev)', load: () => import('./certs.ts') },
   graph: { describe: 'service dependency graph from Prometheus', load: () => import('./graph.ts') },
+  explain: {
+    describe: 'why a request goes where it goes: route, split, version, allow rule, policies',
+    load: () => import('./explain.ts'),
+  },
+  diff: {
+    describe: 'what an edit to the mesh config changes in routing, allow rules and policies',
+    load: () => import('./diff.ts'),
+  },
   'init-iptables': {
     describe: 'install traffic capture rules',
     load: () => import('./init-iptables.ts'),
