@@ -110,7 +110,12 @@ function diffRoutes(
     cmp('match', matchOf(x), matchOf(y));
     diffSplit(out, scope, ra, rb);
     cmp('sticky', ra.sticky, rb.sticky);
-    cmp('timeout', ms(ra.timeoutMs), ms(rb.timeoutMs));
+    // A route without its own timeout follows the service's, whose change is reported once.
+    cmp(
+      'timeout',
+      x?.timeout === undefined ? null : ms(ra.timeoutMs),
+      y?.timeout === undefined ? null : ms(rb.timeoutMs),
+    );
     for (const key of ROUTE_OPTIONS) cmp(key, x?.[key] ?? null, y?.[key] ?? null);
   }
   const names = new Set(a.routes.map((r) => r.name));
