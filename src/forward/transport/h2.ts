@@ -51,6 +51,18 @@ export class AlpnMismatchError extends Error {
   }
 }
 
+/** The upstream never spoke HTTP/2 (no SETTINGS frame): nothing was processed, like a failed connect. */
+export class NotHttp2Error extends Error {
+  readonly code = 'ERR_MESHLET_NOT_H2';
+  constructor(cause?: unknown) {
+    super('upstream does not speak HTTP/2', cause === undefined ? undefined : { cause });
+    this.name = 'NotHttp2Error';
+  }
+}
+
+// Sessions that received the peer's SETTINGS, i.e. really talk HTTP/2.
+const established = new WeakSet<ClientHttp2Session>();
+
 /** The upstream reset the stream (RST_STREAM) or the session went away under it. */
 export class StreamResetError extends Error {
   readonly code: string;
@@ -240,13 +252,23 @@ class H2Request implements Dispatcher.DispatchController {
       this.#done = true;
       handler.onResponseEnd?.(this, this.#trailers);
     });
-    stream.on('error', () => {});
+    let streamError: Error | undefined;
+    stream.on('error', (err: Error) => (streamError = err));
     stream.on('close', () => {
       if (this.#done) return;
+      // A session that never got the peer's SETTINGS was not HTTP/2 at all
+      // (an HTTP/1.1-only upstream answers the preface with an error page).
+      if (!established.has(session)) {
+        this.fail(new NotHttp2Error(streamError));
+        return;
+      }
       // Closed without a complete response: a reset from the upstream, or the session went away.
       const code = stream.rstCode ?? constants.NGHTTP2_INTERNAL_ERROR;
       this.fail(
-        new StreamResetError(code === constants.NGHTTP2_NO_ERROR ? constants.NGHTTP2_INTERNAL_ERROR : code),
+        new StreamResetError(
+          code === constants.NGHTTP2_NO_ERROR ? constants.NGHTTP2_INTERNAL_ERROR : code,
+          streamError,
+        ),
       );
     });
     if (this.#paused) stream.pause();
@@ -432,6 +454,7 @@ export class H2Client {
       settings: { enablePush: false },
     });
     session.on('error', () => {});
+    session.once('remoteSettings', () => established.add(session));
     // The default 64 KiB connection window would cap every stream of a
     // high-latency session together; each stream keeps its own 64 KiB window.
     session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer as createH1Server } from 'node:http';
 import {
   constants,
   createSecureServer,
@@ -20,6 +21,7 @@ import {
   AlpnMismatchError,
   H2Client,
   type H2ClientOptions,
+  NotHttp2Error,
   StreamResetError,
 } from '../../../../src/forward/transport/h2.ts';
 import { createDevCa, issueLeaf } from '../../../../src/tls/dev-ca.ts';
@@ -372,6 +374,18 @@ describe('H2Client (upstream HTTP/2 transport)', () => {
     assert.equal(upstreamFlag(r.error), 'UF');
     const r2 = await call(client, {});
     assert.equal((r2.error as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+  });
+
+  test('an upstream that speaks only HTTP/1.1 fails with NotHttp2Error, not as a reset', async () => {
+    const h1 = createH1Server((_req, res) => res.end('h1'));
+    h1.listen(0, '127.0.0.1');
+    await once(h1, 'listening');
+    const client = new H2Client(`http://127.0.0.1:${(h1.address() as AddressInfo).port}`);
+    const r = await call(client, {});
+    assert.ok(r.error instanceof NotHttp2Error, String(r.error));
+    assert.equal((r.error as NotHttp2Error).code, 'ERR_MESHLET_NOT_H2');
+    client.destroy();
+    h1.close();
   });
 
   describe('TLS', () => {
