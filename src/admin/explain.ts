@@ -3,8 +3,16 @@
 // host, method, path, header=name:value (repeatable), from, random. See
 // docs/cli.md, "meshlet explain".
 import type { ServerResponse } from 'node:http';
+import type { EndpointsSnapshot } from '../balance/snapshot.ts';
 import type { CompiledMesh } from '../config/types.ts';
-import { type EndpointLookup, ExplainInputError, explainRequest } from '../route/explain.ts';
+import { ExplainInputError, explainRequest, type LiveState } from '../route/explain.ts';
+import type { OutboundTarget } from '../route/resolve.ts';
+
+/** What /explain reads of the sidecar's balancing (src/balance/wiring.ts). */
+export interface LiveBalancing {
+  endpoints(): EndpointsSnapshot;
+  steer(target: OutboundTarget): OutboundTarget;
+}
 
 const MAX_HEADERS = 64;
 const METHOD = /^[A-Z]+$/;
@@ -13,7 +21,7 @@ const METHOD = /^[A-Z]+$/;
 export function explainQuery(
   mesh: CompiledMesh,
   url: string,
-  endpoints?: EndpointLookup,
+  balancing?: LiveBalancing,
 ): { status: number; body: unknown } {
   const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
   const bad = (error: string) => ({ status: 400, body: { error } });
@@ -37,7 +45,7 @@ export function explainQuery(
     const body = explainRequest(
       mesh,
       { host, method, target, headers, from: query.get('from') ?? undefined, random },
-      endpoints,
+      balancing === undefined ? undefined : liveState(balancing),
     );
     return { status: 200, body };
   } catch (err) {
@@ -46,15 +54,25 @@ export function explainQuery(
   }
 }
 
+/** Endpoint states from one /endpoints snapshot, taken once per question. */
+function liveState(balancing: LiveBalancing): LiveState {
+  const snapshot = balancing.endpoints();
+  return {
+    endpoints: (service, version) =>
+      snapshot.versions.find((v) => v.service === service && v.version === version)?.endpoints ?? null,
+    steer: (target) => balancing.steer(target),
+  };
+}
+
 export function serveExplain(
   res: ServerResponse,
   mesh: CompiledMesh,
   url: string,
-  endpoints?: EndpointLookup,
+  balancing?: LiveBalancing,
 ): void {
   let reply: { status: number; body: unknown };
   try {
-    reply = explainQuery(mesh, url, endpoints);
+    reply = explainQuery(mesh, url, balancing);
   } catch (err) {
     // A question we cannot answer must not take the admin port down.
     reply = { status: 500, body: { error: (err as Error).message } };

@@ -2,15 +2,24 @@
 // trigger for Jobs. Never on the request path of the app's traffic.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatIssue } from '../config/load.ts';
+import type { Balancing } from '../balance/wiring.ts';
 import type { CompiledMesh } from '../config/types.ts';
 import type { ConfigStore } from '../config/store.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';
+import { log } from '../telemetry/log.ts';
+import { type VersionInfo, versionInfo } from '../version.ts';
+import { serveExplain } from './explain.ts';
+import { serveLogging } from './logging.ts';
+import { PAGE_ASSETS, servePageAsset } from './page/assets.ts';
+import { serveStats } from './page/stats.ts';
 
 /** What the admin port reads: a sidecar, or the primary of a multi-worker sidecar. */
 export interface AdminView {
   readonly config: ConfigStore;
   readonly metrics: Pick<MeshMetrics, 'render'>;
   readonly draining: boolean;
+  /** Endpoint sets and canary guards (a worker's own; absent on a multi-worker primary). */
+  readonly balancing?: Pick<Balancing, 'endpoints' | 'guards' | 'steer'>;
 }
 
 export interface AdminHooks {
@@ -40,8 +49,17 @@ export function createAdminServer(sidecar: AdminView, hooks: AdminHooks): Server
           (err: Error) => text(res, 500, `${err.message}\n`),
         );
         return;
+      case '/explain':
+        return serveExplain(res, sidecar.config.current, req.url ?? '/', sidecar.balancing);
       case '/config':
         return json(res, 200, describeConfig(sidecar));
+      case '/endpoints':
+        if (sidecar.balancing === undefined) return text(res, 404, 'endpoints are kept by each worker\n');
+        return json(res, 200, sidecar.balancing.endpoints());
+      case '/logging':
+        return serveLogging(req, res, log, isLoopback(req.socket.remoteAddress));
+      case '/stats.json':
+        return serveStats(res, sidecar);
       case '/quitquitquit':
         if (req.method !== 'POST') return text(res, 405, 'use POST\n');
         // The admin port may be bound to the pod IP for kubelet probes; only the pod itself may stop us.
@@ -50,6 +68,7 @@ export function createAdminServer(sidecar: AdminView, hooks: AdminHooks): Server
         hooks.quit();
         return;
     }
+    if (PAGE_ASSETS.has(path)) return servePageAsset(res, path);
     if (hooks.extra?.(req, res)) return;
     text(res, 404, 'not found\n');
   });
@@ -72,11 +91,15 @@ function json(res: ServerResponse, status: number, value: unknown): void {
   res.end(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+// Read once: finding the commit may run git.
+let version: VersionInfo | undefined;
+
 /** The /config document: what is serving, where it came from, and the last rejected edit. */
 function describeConfig(sidecar: AdminView): unknown {
   const mesh = sidecar.config.current;
   const lastError = sidecar.config.lastError;
   return {
+    meshlet: (version ??= versionInfo()),
     hash: mesh.hash,
     loadedAt: mesh.loadedAt.toISOString(),
     source: mesh.source,
@@ -93,6 +116,7 @@ function describeConfig(sidecar: AdminView): unknown {
     mtls: mesh.mtls,
     outboundTrafficPolicy: mesh.outboundTrafficPolicy,
     tracing: mesh.tracing,
+    canaryGuards: sidecar.balancing?.guards() ?? [],
     services: effectiveServices(mesh),
   };
 }

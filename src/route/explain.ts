@@ -11,7 +11,7 @@ import { ProxyError } from '../errors.ts';
 import { queryParam } from '../policy/query.ts';
 import { headerMatches, headerValue, pathOf } from './match.ts';
 import { pickVersion, stickyKeyOf } from './pick.ts';
-import { parseAuthority, type RequestHead, resolveOutbound } from './resolve.ts';
+import { type OutboundTarget, parseAuthority, type RequestHead, resolveOutbound } from './resolve.ts';
 
 /** A request as a person describes it. */
 export interface ExplainInput {
@@ -31,12 +31,19 @@ export interface ExplainInput {
 /** One endpoint of a version and its state, as the balancing registry or the config knows it. */
 export interface EndpointView {
   readonly address: string;
+  /** healthy, ejected, draining (live, with more details beside it), or where the config says it is. */
   readonly state: string;
-  readonly [detail: string]: unknown;
 }
 
 /** Live endpoint states by service and version; null when nothing is known of that version. */
 export type EndpointLookup = (service: string, version: string) => readonly EndpointView[] | null;
+
+/** What a running sidecar adds to the config: endpoint states, and the canary guard's say on a version. */
+export interface LiveState {
+  readonly endpoints: EndpointLookup;
+  /** The outbound listener's own guard step: a version its route's guard has tripped gives way to the baseline. */
+  readonly steer: (target: OutboundTarget) => OutboundTarget;
+}
 
 export interface ConditionView {
   readonly kind: 'method' | 'path' | 'header' | 'query';
@@ -144,11 +151,7 @@ export class ExplainInputError extends Error {}
 const ROUTE_POLICIES = ['redirect', 'fault', 'rewrite', 'headers', 'mirror'] as const;
 const SERVICE_POLICIES = ['loadBalancer', 'outlierDetection', 'circuitBreaker', 'retryBudget'] as const;
 
-export function explainRequest(
-  mesh: CompiledMesh,
-  input: ExplainInput,
-  endpoints: EndpointLookup = () => null,
-): Explanation {
+export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: LiveState): Explanation {
   if (input.random !== undefined && !(input.random >= 0 && input.random < 1))
     throw new ExplainInputError(`a random draw is a number in [0, 1), not ${input.random}`);
   const { rawHeaders, headers } = headerMaps(input.host, input.headers);
@@ -238,9 +241,12 @@ export function explainRequest(
         };
   const draws = route.targets.length > 1 && stickyKey === undefined;
   const known = !draws || input.random !== undefined;
-  const picked = resolved.version;
+  const drawn = resolved.version;
+  // Live, the canary guard may move the drawn version to its baseline, as the outbound listener does.
+  const steered = known && live !== undefined ? live.steer(resolved) : resolved;
+  const picked = steered.version;
   const pickedBy =
-    picked === null
+    (drawn === null
       ? 'redirect (nothing is forwarded)'
       : route.targets.length === 1
         ? 'only version'
@@ -248,7 +254,10 @@ export function explainRequest(
           ? 'sticky key'
           : input.random !== undefined
             ? `random draw ${input.random}`
-            : 'random';
+            : 'random') +
+    (picked !== drawn && drawn !== null && picked !== null
+      ? `; the canary guard has tripped ${drawn.name}, so it goes to the baseline ${picked.name}`
+      : '');
   const shown = picked === null ? [] : known ? [picked.name] : route.targets.map((t) => t.name);
   return ordered({
     ...base,
@@ -259,13 +268,13 @@ export function explainRequest(
     sticky,
     version: known ? (picked?.name ?? null) : null,
     pickedBy,
-    upstream: known && picked !== null ? resolved.origin : null,
+    upstream: known && picked !== null ? steered.origin : null,
     endpoints: shown.map((version) => {
-      const live = endpoints(service.name, version);
+      const states = live?.endpoints(service.name, version) ?? null;
       return {
         version,
-        endpoints: live ?? configuredEndpoints(service, version),
-        live: live !== null,
+        endpoints: states ?? configuredEndpoints(service, version),
+        live: states !== null,
       };
     }),
     allow,

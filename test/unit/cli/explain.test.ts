@@ -12,7 +12,7 @@ const MAIN = new URL('../../../src/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'meshlet-explain-'));
 
 function meshlet(args: string[], stdin = '') {
-  const env = { ...process.env, MESHLET_NAMESPACE: 'default' };
+  const env: NodeJS.ProcessEnv = { ...process.env, MESHLET_NAMESPACE: 'default' };
   delete env.MESHLET_SERVICE;
   const r = spawnSync(process.execPath, [MAIN, 'explain', ...args], {
     cwd: dir,
