@@ -1,9 +1,11 @@
 // What the listeners share: the published config, upstream pools, telemetry,
 // the pod's identity and the drain state. Built once by `meshlet run`.
+import type { Balancing } from './balance/wiring.ts';
 import type { ConfigStore } from './config/store.ts';
 import type { SidecarIdentity } from './config/types.ts';
 import type { UpstreamPools } from './forward/pools.ts';
 import type { RandomSource } from './route/pick.ts';
+import type { AccessLog } from './telemetry/access-log.ts';
 import type { Logger } from './telemetry/log.ts';
 import type { MeshMetrics, MeshTracing } from './telemetry/types.ts';
 
@@ -21,6 +23,8 @@ export interface Sidecar {
   readonly meshTls: (expectedSpiffeId: string) => import('node:tls').ConnectionOptions;
   readonly config: ConfigStore;
   readonly pools: UpstreamPools;
+  /** Endpoint sets, DNS discovery and canary guards, following the published config. */
+  readonly balancing: Balancing;
   readonly metrics: MeshMetrics;
   readonly tracing: MeshTracing;
   readonly log: Logger;
@@ -29,7 +33,8 @@ export interface Sidecar {
   readonly limits: Limits;
   /** Port of the local app, for the inbound side. */
   readonly appPort: number;
-  readonly accessLog: boolean;
+  /** On/off and format from mesh.yaml's `accessLog:` or MESHLET_ACCESS_LOG=1 (docs/observability.md). */
+  readonly accessLog: AccessLog;
   /** Set once SIGTERM or /quitquitquit arrives. */
   draining: boolean;
   /** Requests accepted and not yet finished, across listeners. */

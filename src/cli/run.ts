@@ -13,12 +13,14 @@ import { ConfigStore } from '../config/store.ts';
 import type { CompiledMesh, SidecarIdentity } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import { UpstreamPools } from '../forward/pools.ts';
+import { Balancing } from '../balance/wiring.ts';
 import { createInboundListener } from '../listener/inbound.ts';
 import { createOutboundListener } from '../listener/outbound.ts';
 import { drainer } from '../runtime/drain.ts';
 import { listen } from '../runtime/listen.ts';
 import { isReady, watchReadiness } from '../runtime/readiness.ts';
 import type { Sidecar } from '../sidecar.ts';
+import { AccessLog } from '../telemetry/access-log.ts';
 import { LazyTracing } from '../telemetry/lazy-tracing.ts';
 import { log } from '../telemetry/log.ts';
 import { createMetrics } from '../telemetry/metrics.ts';
@@ -109,12 +111,29 @@ async function runSidecar(argv: string[]): Promise<number> {
   const tracing = new LazyTracing(self.service, random, () => metrics.tracingSpanDropped(), log);
   tracing.configure(initial.mesh.tracing.sampling, initial.mesh.tracing.otlpEndpoint);
   const pools = new UpstreamPools({ idleTimeoutMs: initial.mesh.upstreamIdleTimeoutMs });
+  // Endpoints of every version (DNS or `endpoints:`), their health, and the canary guards.
+  const balancing = new Balancing({ metrics, log, dnsServers: settings.dnsServers });
+  balancing.apply(initial.mesh);
+  const accessLog = new AccessLog(log, { forced: settings.accessLog });
+  accessLog.configure(initial.mesh.accessLog);
   config.on('change', (next) => {
     pools.setIdleTimeout(next.upstreamIdleTimeoutMs);
+    balancing.apply(next);
     tracing.configure(next.tracing.sampling, next.tracing.otlpEndpoint);
+    accessLog.configure(next.accessLog);
   });
   // Certificates are watched from the start: a reload may turn mTLS on later.
-  const material = new TlsMaterial(settings.tlsDir, { log });
+  const material = new TlsMaterial(settings.tlsDir, {
+    log,
+    needed: () => config.current.pod.needsCertificates,
+  });
+  config.on('change', (next) => {
+    if (next.pod.needsCertificates && !material.ready)
+      log.warn(
+        { dir: settings.tlsDir },
+        'mTLS is on but no usable tls material yet: mesh calls fail until it loads',
+      );
+  });
   await material.start();
   pools.setTlsConnector((spiffeId) =>
     meshConnector(material, spiffeId, (reason) => metrics.tlsHandshakeFailure('outbound', reason), {
@@ -125,13 +144,14 @@ async function runSidecar(argv: string[]): Promise<number> {
     meshTls: (spiffeId) => meshConnectOptions(material, spiffeId),
     config,
     pools,
+    balancing,
     metrics,
     tracing,
     log,
     random,
     self,
     appPort: settings.appPort,
-    accessLog: settings.accessLog,
+    accessLog,
     limits: settings.limits,
     draining: false,
     inFlight: 0,
@@ -158,6 +178,7 @@ async function runSidecar(argv: string[]): Promise<number> {
       stopWatching();
       material.close();
       admin.close();
+      balancing.close();
       await pools.close();
       await tracing.shutdown();
     },
@@ -175,6 +196,8 @@ async function runSidecar(argv: string[]): Promise<number> {
   // and scrapes the worker's registry.
   const worker = isWorker();
   const report = worker ? reportToPrimary(registered?.registry ?? null) : null;
+  // First DNS answers before the first request (at most 2 s: a dead resolver must not hold the start).
+  await balancing.ready(2000);
   try {
     await Promise.all([
       listen(outbound.server, ports.outbound, settings.bind ?? '127.0.0.1', worker),

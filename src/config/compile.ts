@@ -15,7 +15,11 @@ import type {
   StringMatcher,
   VersionTarget,
 } from './types.ts';
+import { pathPrefixMatches } from '../policy/rewrite.ts';
+import type { RoutePolicy } from '../policy/route-policy.ts';
 import { compileAllowRules } from './compile-allow.ts';
+import { compileBalance, compileEndpoints, compileGuard } from './compile-balance.ts';
+import { compileRoutePolicyAt, compileServiceDefaults, compileServiceRateLimit } from './compile-policy.ts';
 import { CompileError, CompileErrors } from './compile-error.ts';
 import { parseDuration } from './duration.ts';
 import { HOST_EXPECTED, originOf } from './host.ts';
@@ -117,6 +121,10 @@ export function* compileMeshSteps(
       sampling: raw.tracing === undefined ? 0 : (raw.tracing.sampling ?? DEFAULT_TRACE_SAMPLING),
       otlpEndpoint: raw.tracing?.otlpEndpoint ?? null,
     }),
+    accessLog: Object.freeze({
+      enabled: raw.accessLog !== undefined && raw.accessLog.enabled !== false,
+      format: raw.accessLog?.format ?? 'json',
+    }),
     hosts,
     services,
     self: meta.self,
@@ -162,19 +170,29 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
   const errors: CompileError[] = [];
   for (const [version, v] of Object.entries(rawVersions)) {
     const vport = v.port ?? port;
-    const origin = originOf(v.host, vport);
+    let endpoints: VersionTarget['endpoints'] = null;
+    try {
+      endpoints = compileEndpoints(v.endpoints, vport, [...at, 'versions', version, 'endpoints']);
+    } catch (err) {
+      if (!(err instanceof CompileError)) throw err;
+      errors.push(err);
+    }
+    // With only `endpoints:`, the first one stands for the version where one address is needed (upgrades).
+    const host = v.host ?? endpoints?.[0]?.address ?? '';
+    const origin = v.host === undefined ? (endpoints === null ? '' : `http://${endpoints[0]!.authority}`) : originOf(host, vport);
     // A refused host is reported and the version kept, so routes naming it are still checked;
     // the service is never published with it (errors are thrown below).
     if (origin === null)
-      errors.push(new CompileError([...at, 'versions', version, 'host'], hostMessage(v.host)));
+      errors.push(new CompileError([...at, 'versions', version, 'host'], hostMessage(host)));
     versions.set(
       version,
       Object.freeze({
         name: version,
-        host: v.host.startsWith('[') ? v.host.slice(1, -1) : v.host,
+        host: host.startsWith('[') ? host.slice(1, -1) : host,
         port: vport,
         origin: origin ?? '',
         responseHeader: Object.freeze(['x-meshlet-upstream-version', version]),
+        endpoints,
       }),
     );
   }
@@ -184,23 +202,28 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
   const rawRoutes: RawRoute[] = svc.routes ?? [
     { split: Object.fromEntries([...versions.keys()].map((v) => [v, 1])) },
   ];
+  const versionNames = new Set(versions.keys());
+  const defaults = compileServiceDefaults(svc, at, versionNames, errors);
   const routes: CompiledRoute[] = [];
   rawRoutes.forEach((r, i) => {
     try {
-      routes.push(compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i], ctx.regexes));
+      const policy = compileRoutePolicyAt(r, [...at, 'routes', i], versionNames, defaults);
+      routes.push(compileRoute(r, i, versions, timeoutMs, [...at, 'routes', i], ctx.regexes, policy));
     } catch (err) {
       if (!(err instanceof CompileError)) throw err;
       errors.push(err);
     }
   });
 
+  const allowCtx = {
+    trustDomain: ctx.trustDomain,
+    sidecarNamespace: ctx.self.namespace,
+    services: ctx.identities,
+  };
+  const rateLimit = compileServiceRateLimit(svc, at, allowCtx, errors);
   let allow: CompiledService['allow'] = null;
   try {
-    allow = compileAllowRules(svc, [...at], {
-      trustDomain: ctx.trustDomain,
-      sidecarNamespace: ctx.self.namespace,
-      services: ctx.identities,
-    });
+    allow = compileAllowRules(svc, [...at], allowCtx);
   } catch (err) {
     if (!(err instanceof CompileError)) throw err;
     errors.push(err);
@@ -222,7 +245,9 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     timeoutMs,
     streamIdleTimeoutMs,
     retry: compileRetry(svc.retries, [...at, 'retries']),
+    balance: compileBalance(svc, at),
     allow,
+    rateLimit,
   });
 }
 
@@ -233,11 +258,13 @@ function compileRoute(
   serviceTimeoutMs: number,
   at: (string | number)[],
   regexes: Map<string, StringMatcher>,
+  policy: RoutePolicy,
 ): CompiledRoute {
   const targets: VersionTarget[] = [];
   const cumulative: number[] = [];
   let total = 0;
-  for (const [version, weight] of Object.entries(r.split)) {
+  // A route that only redirects sends nowhere: it needs no split.
+  for (const [version, weight] of Object.entries(r.split ?? {})) {
     const target = versions.get(version);
     if (target === undefined) {
       throw new CompileError(
@@ -250,7 +277,7 @@ function compileRoute(
     targets.push(target);
     cumulative.push(total);
   }
-  if (total === 0)
+  if (total === 0 && !(r.split === undefined && policy.redirect !== null))
     throw new CompileError([...at, 'split'], 'split needs at least one version with a positive weight');
 
   const headers = Object.entries(r.match?.headers ?? {}).map(([name, m]) => ({
@@ -267,7 +294,7 @@ function compileRoute(
     name: r.name ?? `route-${index}`,
     index,
     headers: Object.freeze(headers),
-    path: r.match?.path === undefined ? null : stringMatcher(r.match.path, [...at, 'match', 'path'], regexes),
+    path: r.match?.path === undefined ? null : pathMatcher(r.match.path, [...at, 'match', 'path'], regexes),
     methods,
     targets: Object.freeze(targets),
     cumulative: Object.freeze(cumulative),
@@ -275,7 +302,20 @@ function compileRoute(
     sticky:
       r.sticky === undefined ? null : Object.freeze({ ...r.sticky, header: r.sticky.header?.toLowerCase() }),
     timeoutMs: duration(r.timeout, [...at, 'timeout']) ?? serviceTimeoutMs,
+    policy,
+    guard: r.split === undefined ? null : compileGuard(r.guard, r.split, [...at, 'guard']),
   });
+}
+
+/** A path prefix matches on segment boundaries: `/v2` matches `/v2` and `/v2/x`, never `/v2example`. */
+function pathMatcher(
+  m: RawStringMatch,
+  at: (string | number)[],
+  regexes: Map<string, StringMatcher>,
+): StringMatcher {
+  if (m.prefix === undefined) return stringMatcher(m, at, regexes);
+  const prefix = m.prefix;
+  return (v) => pathPrefixMatches(prefix, v);
 }
 
 function stringMatcher(

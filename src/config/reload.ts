@@ -7,6 +7,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../telemetry/log.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';
+import { configChange } from './change.ts';
 import { compileMeshSteps } from './compile.ts';
 import { checkInChild } from './compile-worker.ts';
 import { type CheckResult, checkMeshText, formatIssue } from './load.ts';
@@ -64,9 +65,10 @@ export function startReload(opts: ReloadOptions): () => void {
       return;
     }
     const mesh = await compileInSlices(checked.raw, checked.hash, file, opts.self);
+    const change = configChange(opts.store.current, mesh);
     opts.store.publish(mesh);
     opts.metrics.configReload('success', mesh.hash);
-    opts.log.info({ hash: mesh.hash, source: file, services: mesh.services.size }, 'config reloaded');
+    opts.log.info({ hash: mesh.hash, source: file, services: mesh.services.size, change }, 'config reloaded');
   };
 
   const drain = async (): Promise<void> => {

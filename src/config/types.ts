@@ -2,6 +2,12 @@
 // immutable snapshot the request path reads (everything else). See
 // config/mesh.schema.json for the validated form and docs/configuration.md for the meaning.
 import type { CompiledAllow } from '../authz/types.ts';
+import type { BalancePolicy } from '../balance/endpoint-set.ts';
+import type { GuardPolicy } from '../balance/guard.ts';
+import type { EndpointAddress } from '../discovery/address.ts';
+import type { RawQueryMatch } from '../policy/query.ts';
+import type { CompiledRateLimit, RawRateLimit } from '../policy/rate-limit.ts';
+import type { RawRoutePolicy, RoutePolicy } from '../policy/route-policy.ts';
 
 export type MtlsMode = 'strict' | 'permissive' | 'disable';
 
@@ -13,30 +19,58 @@ export interface RawStringMatch {
 export interface RawHeaderMatch extends RawStringMatch {
   present?: boolean;
 }
-export interface RawRoute {
+/** Traffic-policy options (fault, mirror, headers, redirect, rewrite): see docs/configuration.md. */
+type RawPolicyOptions = Omit<RawRoutePolicy, 'match'>;
+export interface RawRoute extends RawPolicyOptions {
   name?: string;
-  match?: { headers?: Record<string, RawHeaderMatch>; path?: RawStringMatch; method?: string | string[] };
-  split: Record<string, number>;
+  match?: {
+    headers?: Record<string, RawHeaderMatch>;
+    path?: RawStringMatch;
+    method?: string | string[];
+    query?: RawQueryMatch;
+  };
+  /** Absent only on a route that redirects. */
+  split?: Record<string, number>;
   sticky?: { header?: string; cookie?: string };
   timeout?: string;
+  guard?: RawGuard;
+}
+export interface RawGuard {
+  baseline: string;
+  maxErrorRate?: number;
+  maxLatencyP99?: string;
+  window?: string;
+  minRequests?: number;
 }
 export interface RawAllowRule {
   from: string[];
   methods?: string[];
   paths?: string[];
 }
-export interface RawService {
+export interface RawService extends RawPolicyOptions {
   namespace?: string;
   serviceAccount?: string;
   port?: number;
   mtls?: MtlsMode;
-  versions?: Record<string, { host: string; port?: number }>;
+  versions?: Record<string, { host?: string; port?: number; endpoints?: string[] }>;
+  loadBalancer?: 'peak-ewma' | 'round-robin' | 'least-request';
+  outlierDetection?:
+    | false
+    | {
+        consecutiveGatewayFailures?: number;
+        baseEjectionTime?: string;
+        maxEjectionTime?: string;
+        maxEjectionPercent?: number;
+      };
+  circuitBreaker?: { maxConnections?: number; maxPendingRequests?: number; maxRequests?: number };
+  retryBudget?: { ratio?: number; minRetriesPerSecond?: number };
   timeout?: string;
   streamIdleTimeout?: string;
   retries?: { attempts: number; on?: Array<string | number>; perTryTimeout?: string };
   routes?: RawRoute[];
   allowMode?: 'enforce' | 'audit';
   allow?: RawAllowRule[];
+  rateLimit?: RawRateLimit;
 }
 export interface RawMesh {
   trustDomain?: string;
@@ -44,6 +78,7 @@ export interface RawMesh {
   outboundTrafficPolicy?: 'allowAny' | 'registryOnly';
   upstreamIdleTimeout?: string;
   streamIdleTimeout?: string;
+  accessLog?: { enabled?: boolean; format?: 'json' | 'text' };
   tracing?: { sampling?: number; otlpEndpoint?: string };
   services?: Record<string, RawService>;
 }
@@ -68,6 +103,8 @@ export interface VersionTarget {
   readonly origin: string;
   /** `['x-meshlet-upstream-version', name]`, built once for every response it serves. */
   readonly responseHeader: readonly string[];
+  /** `endpoints:` from the config; null: the endpoints come from looking up `host` (docs/configuration.md). */
+  readonly endpoints: readonly EndpointAddress[] | null;
 }
 
 export type StringMatcher = (value: string) => boolean;
@@ -89,6 +126,10 @@ export interface CompiledRoute {
   readonly totalWeight: number;
   readonly sticky: { readonly header?: string; readonly cookie?: string } | null;
   readonly timeoutMs: number;
+  /** Fault, mirror, headers, redirect, rewrite and query match, over the service's defaults. */
+  readonly policy: RoutePolicy;
+  /** The route's canary guard; null: none. */
+  readonly guard: GuardPolicy | null;
 }
 
 export interface RetryPolicy {
@@ -116,8 +157,12 @@ export interface CompiledService {
   /** Longest wait for the next byte of a request or response body; 0 = never. */
   readonly streamIdleTimeoutMs: number;
   readonly retry: RetryPolicy | null;
+  /** Endpoint choice, outlier detection, circuit breaker and retry budget of every version. */
+  readonly balance: BalancePolicy;
   /** null: no `allow` key, anyone may call. */
   readonly allow: CompiledAllow | null;
+  /** Enforced by this service's own sidecar; null when the service sets none. */
+  readonly rateLimit: CompiledRateLimit | null;
 }
 
 export interface CompiledMesh {
@@ -132,6 +177,8 @@ export interface CompiledMesh {
   /** Mesh-wide default of CompiledService.streamIdleTimeoutMs, for hosts outside the registry. */
   readonly streamIdleTimeoutMs: number;
   readonly tracing: { readonly sampling: number; readonly otlpEndpoint: string | null };
+  /** The access log's setting (MESHLET_ACCESS_LOG=1 can still turn it on). */
+  readonly accessLog: { readonly enabled: boolean; readonly format: 'json' | 'text' };
   /** Every accepted spelling of a service host (with and without port) → service. */
   readonly hosts: ReadonlyMap<string, CompiledService>;
   readonly services: ReadonlyMap<string, CompiledService>;

@@ -8,10 +8,11 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../config/types.ts';
+import type { Logger } from '../telemetry/log.ts';
 import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../errors.ts';
 import { type Downstream, type DownstreamRequest, trailersOf, trailersReach } from './downstream.ts';
 import { copyResponseHeaders } from './headers.ts';
-import { type AttemptOutcome, decideRetry } from './retry.ts';
+import { type AttemptOutcome, decideRetry, type RetryDecision } from './retry.ts';
 import { type Endpoint, singleEndpoint, type Upstream } from './upstream.ts';
 
 export interface CallPlan {
@@ -27,6 +28,8 @@ export interface CallPlan {
   readonly retry: RetryPolicy | null;
   /** Extra response headers (flat pairs) to add, e.g. x-meshlet-upstream-version. */
   readonly responseHeaders: readonly string[] | null;
+  /** Edits the response headers in place before they go out (a route's `headers.response`). */
+  readonly rewriteResponseHeaders?: ((headers: string[]) => void) | null;
   /** From the header pass (copyRequestHeaders): whether the request streams a body. */
   readonly hasBody: boolean;
   /**
@@ -35,6 +38,8 @@ export interface CallPlan {
    * stream_idle_timeout; the listeners pass the service's setting.
    */
   readonly streamIdleTimeoutMs?: number;
+  /** Where the call's decisions (retries) are logged at debug; given only while debug is on. */
+  readonly debugLog?: Logger | null;
 }
 
 /** Called exactly once when the exchange is over, however it ended. */
@@ -158,7 +163,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     if (statusCode < 200 || this.#finished) return;
     this.#idleTimer?.refresh();
     this.#report(statusCode);
-    const decision = decideRetry(this.#facts(statusCode));
+    const decision = this.#decide(statusCode);
     if (decision.retry) {
       // Let the small error body drain so the connection stays pooled, then try again.
       this.#discard = true;
@@ -171,6 +176,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#flags = decision.flag;
     const out: string[] = [];
     copyResponseHeaders(headers, out);
+    this.#plan.rewriteResponseHeaders?.(out);
     const extra = this.#plan.responseHeaders;
     if (extra !== null) for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
     this.#closeIfBodyUnread();
@@ -196,7 +202,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
   ): void {
     if (this.#finished) return;
     if (this.#discard) {
-      this.#retryNext();
+      this.#retryNext('retriable status');
       return;
     }
     const out = trailersOf(trailers);
@@ -223,10 +229,10 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     }
     const outcome: AttemptOutcome = flag === 'UF' ? 'connect-failure' : flag === 'UT' ? 'timeout' : 'reset';
     this.#report(outcome);
-    const decision = decideRetry(this.#facts(outcome));
+    const decision = this.#decide(outcome);
     if (decision.retry) {
       if (decision.race) this.#raceRetried = true;
-      this.#retryNext();
+      this.#retryNext(outcome);
       return;
     }
     const retriesUsed = this.#attempt > 1;
@@ -251,8 +257,17 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     };
   }
 
-  #retryNext(): void {
+  /** The retry decision; a policy retry also needs the upstream's retry budget. */
+  #decide(outcome: AttemptOutcome): RetryDecision {
+    const facts = this.#facts(outcome);
+    const decision = decideRetry(facts);
+    if (!decision.retry || decision.race || this.#upstream.retryAllowed?.() !== false) return decision;
+    return decideRetry({ ...facts, budgetAllows: false });
+  }
+
+  #retryNext(why: string): void {
     if (this.#endpoint !== null) (this.#tried ??= new Set()).add(this.#endpoint.key);
+    this.#plan.debugLog?.debug({ attempt: this.#attempt, endpoint: this.#endpoint?.key, why }, 'retrying');
     this.#dispatch();
   }
 
@@ -325,6 +340,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#res.off('close', onClientClose);
     if (this.#waitingDrain) this.#res.off('drain', onClientDrain);
     (this.#res as unknown as CallResponse)[kCall] = undefined;
+    this.#upstream.finished?.();
     this.#done(status, flags, this.#sent, this.#bytes, err);
   }
 

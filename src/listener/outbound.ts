@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { ProxyError } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
 import { copyRequestHeaders } from '../forward/headers.ts';
+import { NO_POLICY } from '../policy/route-policy.ts';
 import { type OutboundTarget, resolveOutbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { outboundLabels, RecorderCache, type Unregistered } from '../telemetry/labels.ts';
@@ -20,7 +21,11 @@ import { acceptCaptured, capturedDstOf, type Listener } from './accept.ts';
 import { createConnectHandler } from './connect.ts';
 import { addForwardedHeaders, setHost } from './forwarded.ts';
 import { createHttpServer } from './http.ts';
-import { attempt, replyError } from './rescue.ts';
+import { attempt, naming, replyError } from './rescue.ts';
+import { faultStep, forwardAfter } from './steps/fault.ts';
+import { mirrorStep } from './steps/mirror.ts';
+import { answerRedirect } from './steps/redirect.ts';
+import { applyRequestHeaders, applyRewrite } from './steps/rewrite.ts';
 import { createUpgradeStep } from './upgrade.ts';
 
 export function createOutboundListener(sidecar: Sidecar): Listener {
@@ -47,7 +52,12 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         ? recorders.get('', () => labels(null))
         : recorders.get(`${t.service!.name}/${t.version.name}`, () => labels(t));
   const resolve = (req: IncomingMessage) =>
-    attempt(() => resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket)));
+    attempt(() =>
+      // The route's canary guard may move a tripped version's share to its baseline (balance/wiring.ts).
+      sidecar.balancing.steer(
+        resolveOutbound(sidecar.config.current, req, sidecar.random, capturedDstOf(req.socket)),
+      ),
+    );
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
@@ -61,28 +71,51 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       obs.finish(target.status, target.flag);
       return;
     }
+    // Traffic policy (listener/steps/): redirect, fault, rewrite, headers, mirror.
+    const policy = target.route?.policy ?? NO_POLICY;
+    if (policy.redirect !== null) {
+      answerRedirect(res, policy.redirect, target, obs.finish);
+      return;
+    }
+    const fault = faultStep(policy.fault, sidecar.random, req, res, obs.finish);
+    if (fault === null) return;
     if (target.absoluteForm) setHost(headers, target.authority);
     addForwardedHeaders(headers, facts, req.socket, 'http', requestId);
     headers.push('x-meshlet-source', sourceHeader);
     obs.span?.inject(headers);
+    const path = policy.rewrite === null ? target.path : applyRewrite(policy.rewrite, target.path, headers);
+    const rewriteResponseHeaders =
+      policy.headers === null ? null : applyRequestHeaders(policy.headers, headers);
     const service = target.service;
-    new UpstreamCall(
+    const call = new UpstreamCall(
       req,
       res,
       {
-        upstream: sidecar.pools.upstream(target.origin, target.peerId),
+        // A listed version: an endpoint per attempt from its set; passthrough: the one origin.
+        upstream:
+          (target.version === null
+            ? null
+            : sidecar.balancing.upstream(target.version, sidecar.pools, target.peerId, obs)) ??
+          sidecar.pools.upstream(target.origin, target.peerId),
         streamIdleTimeoutMs: service?.streamIdleTimeoutMs ?? sidecar.config.current.streamIdleTimeoutMs,
         method: req.method!,
-        path: target.path,
+        path,
         headers,
         timeoutMs: target.route?.timeoutMs ?? 0,
         retry: service?.retry ?? null,
         responseHeaders: target.version?.responseHeader ?? null,
+        rewriteResponseHeaders,
         hasBody: facts.hasBody,
+        debugLog: sidecar.log.isLevelEnabled('debug') ? sidecar.log.child({ requestId }) : null,
       },
-      obs.finish,
-      replyError,
-    ).start();
+      sidecar.balancing.watch(target, started, fault.finish),
+      (r, err) => replyError(r, naming(err, obs.where)),
+    );
+    const mirror =
+      policy.mirror === null
+        ? null
+        : mirrorStep(sidecar, policy.mirror, target, req, path, headers, facts.hasBody);
+    forwardAfter(fault, res, call, mirror);
   };
 
   const upgrade = createUpgradeStep(sidecar);

@@ -14,6 +14,15 @@ export function attempt<T>(step: () => T): T | ProxyError {
   }
 }
 
+/** Failures of the upstream itself: their reply says which service, version and endpoint failed. */
+const UPSTREAM_FAILURES: ReadonlySet<string> = new Set(['UF', 'UC', 'UT', 'URX', 'UH', 'UO']);
+
+/** `err` naming where the request went ("... (service reviews version v1 endpoint 10.0.0.7:9080)"). */
+export function naming(err: ProxyError, where: () => string): ProxyError {
+  if (!UPSTREAM_FAILURES.has(err.flag)) return err;
+  return new ProxyError(err.flag, `${err.message} (${where()})`, { cause: err, status: err.status });
+}
+
 export function replyError(res: ServerResponse, err: ProxyError): void {
   if (res.headersSent) {
     res.destroy();

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { ProxyError, type ResponseFlags, recordedStatus } from '../errors.ts';
 import { pathOf } from '../route/match.ts';
 import type { OutboundTarget } from '../route/resolve.ts';
+import { type AccessLog, type AccessRecord, roundMs, traceIdOf } from './access-log.ts';
 import type { Logger } from './log.ts';
 import type { MeshTracing, RequestRecorder, SpanHandle, SpanKindName } from './types.ts';
 
@@ -14,8 +15,23 @@ import type { MeshTracing, RequestRecorder, SpanHandle, SpanKindName } from './t
 export interface ObserveContext {
   readonly tracing: MeshTracing;
   readonly log: Logger;
-  readonly accessLog: boolean;
+  readonly accessLog: Pick<AccessLog, 'enabled' | 'write'>;
   inFlight: number;
+}
+
+/** What the access log and error replies say about where a request went (docs/observability.md). */
+export interface AccessTarget {
+  readonly requestId: string;
+  readonly authority: string | null;
+  readonly path: string;
+  readonly protocol: string;
+  readonly route: string | null;
+  readonly service: string | null;
+  readonly version: string | null;
+  /** `http://host:port` the request is sent to, named when no balancer reports the endpoint it chose. */
+  readonly origin: string | null;
+  /** The verified caller (inbound). */
+  readonly principal: string | null;
 }
 
 /** Where the span and the log line come from; attributes are built only when a tracer runs. */
@@ -26,7 +42,8 @@ export interface ObservedRequest {
   readonly spanName: string;
   readonly spanHeaders: import('node:http').IncomingHttpHeaders;
   readonly spanAttributes: () => Record<string, string | number | boolean>;
-  /** Extra access-log fields (path, principal, ...). */
+  readonly access: AccessTarget;
+  /** Extra access-log fields (upgrade, ...). */
   readonly logFields?: Record<string, unknown>;
 }
 
@@ -36,6 +53,8 @@ export class Observation {
   readonly #req: ObservedRequest;
   readonly #started: number;
   #done = false;
+  /** host:port of the endpoint the request went to, when the forward step knows it. */
+  endpoint: string | null = null;
 
   constructor(ctx: ObserveContext, req: ObservedRequest, started: number) {
     this.#ctx = ctx;
@@ -46,6 +65,27 @@ export class Observation {
     this.span = ctx.tracing.enabled
       ? ctx.tracing.start(kind, req.spanName, req.spanHeaders, req.spanAttributes())
       : null;
+    if (req.access.route !== null && ctx.log.isLevelEnabled('debug')) {
+      const a = req.access;
+      ctx.log.debug(
+        { requestId: a.requestId, destination: a.service, route: a.route, version: a.version },
+        'route chosen',
+      );
+    }
+  }
+
+  /** "service reviews version v1 endpoint 10.0.0.7:9080": where the request went, for error replies. Bound. */
+  readonly where = (): string => {
+    const a = this.#req.access;
+    const endpoint = this.#endpoint() ?? a.authority ?? '-';
+    return a.service === null
+      ? `endpoint ${endpoint}`
+      : `service ${a.service} version ${a.version ?? '-'} endpoint ${endpoint}`;
+  };
+
+  #endpoint(): string | null {
+    const origin = this.#req.access.origin;
+    return this.endpoint ?? (origin === null ? null : origin.slice(origin.indexOf('//') + 2));
   }
 
   /** Ends the request's telemetry; later calls are ignored. Bound, so it can be handed to the forward step. */
@@ -57,21 +97,35 @@ export class Observation {
     const code = recordedStatus(status, flags);
     this.span?.end(code, flags);
     const seconds = (performance.now() - this.#started) / 1000;
-    const { method, recorder, direction } = this.#req;
+    const { method, recorder } = this.#req;
     recorder.record(method, code, flags, seconds, requestBytes, responseBytes, this.span?.traceId);
-    if (ctx.accessLog)
-      ctx.log.info(
-        {
-          dir: direction,
-          method,
-          ...this.#req.logFields,
-          status: code,
-          flags,
-          ms: Math.round(seconds * 1e6) / 1e3,
-        },
-        'access',
-      );
+    if (ctx.accessLog.enabled) this.#writeAccess(code, flags, requestBytes, responseBytes, seconds);
   };
+
+  #writeAccess(status: number, flags: ResponseFlags, bytesIn: number, bytesOut: number, seconds: number) {
+    const { direction, method, access: a } = this.#req;
+    const record: AccessRecord = {
+      dir: direction,
+      start: new Date(performance.timeOrigin + this.#started).toISOString(),
+      method,
+      authority: a.authority,
+      path: a.path,
+      protocol: a.protocol,
+      status,
+      flags,
+      route: a.route,
+      destination: a.service,
+      version: a.version,
+      endpoint: this.#endpoint(),
+      requestId: a.requestId,
+      traceId: this.span?.traceId ?? traceIdOf(this.#req.spanHeaders.traceparent),
+      bytesIn,
+      bytesOut,
+      ms: roundMs(seconds),
+      principal: a.principal,
+    };
+    this.#ctx.accessLog.write(record, this.#req.logFields);
+  }
 }
 
 /** Starts observing a request. */
@@ -111,6 +165,17 @@ export function outboundRequest(
         'meshlet.version': 'unknown',
         'meshlet.request_id': requestId,
       }),
+      access: {
+        requestId,
+        authority: typeof req.headers.host === 'string' ? req.headers.host : null,
+        path: pathOf(req.url ?? '/'),
+        protocol: protocolOf(req),
+        route: null,
+        service: null,
+        version: null,
+        origin: null,
+        principal: null,
+      },
     };
   }
   const t = resolved;
@@ -128,7 +193,17 @@ export function outboundRequest(
       'meshlet.version': t.version?.name ?? 'unknown',
       'meshlet.request_id': requestId,
     }),
-    logFields: { authority: t.authority, route: t.route?.name, version: t.version?.name },
+    access: {
+      requestId,
+      authority: t.authority,
+      path: pathOf(t.path),
+      protocol: protocolOf(req),
+      route: t.route?.name ?? null,
+      service: t.service?.name ?? null,
+      version: t.version?.name ?? null,
+      origin: t.origin,
+      principal: null,
+    },
   };
 }
 
@@ -156,6 +231,30 @@ export function inboundRequest(
       'meshlet.request_id': requestId,
       'meshlet.version': self.version,
     }),
-    logFields: { path, principal },
+    access: {
+      requestId,
+      authority: typeof req.headers.host === 'string' ? req.headers.host : null,
+      path,
+      protocol: protocolOf(req),
+      route: null,
+      service: self.service,
+      version: self.version,
+      origin: null,
+      principal,
+    },
   };
+}
+
+/** The request's protocol as Envoy logs it. */
+function protocolOf(req: IncomingMessage): string {
+  switch (req.httpVersion) {
+    case '1.1':
+      return 'HTTP/1.1';
+    case '2.0':
+      return 'HTTP/2';
+    case '1.0':
+      return 'HTTP/1.0';
+    default:
+      return `HTTP/${req.httpVersion}`;
+  }
 }

@@ -31,6 +31,8 @@ export interface TlsMaterialOptions {
   log?: Logger;
   /** How often file metadata is compared when no watch event arrives. Default 500 ms. */
   pollIntervalMs?: number;
+  /** Whether the config uses mTLS now; when not, missing files are only worth a debug line. */
+  needed?: () => boolean;
 }
 
 interface TlsMaterialEvents {
@@ -116,6 +118,7 @@ export class TlsMaterial extends EventEmitter<TlsMaterialEvents> {
   readonly dir: string;
   #log: Logger;
   #pollIntervalMs: number;
+  #needed: () => boolean;
   #current: TlsSnapshot | null = null;
   // Metadata of the files last read, so an unchanged bad rotation is reported once.
   #fingerprint = '';
@@ -130,6 +133,7 @@ export class TlsMaterial extends EventEmitter<TlsMaterialEvents> {
     this.dir = dir;
     this.#log = options.log ?? defaultLog;
     this.#pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.#needed = options.needed ?? (() => true);
   }
 
   /** True once a valid set of files has been loaded; stays true across bad rotations. */
@@ -254,7 +258,8 @@ export class TlsMaterial extends EventEmitter<TlsMaterialEvents> {
   #reject(fingerprint: string, reason: string): void {
     this.#fingerprint = fingerprint;
     // Missing files before the first load are the normal start-up wait, not an error.
-    const level = this.#current === null && fingerprint.includes('missing') ? 'warn' : 'error';
+    const waiting = this.#current === null && fingerprint.includes('missing');
+    const level = waiting ? (this.#needed() ? 'warn' : 'debug') : 'error';
     this.#log[level](
       { dir: this.dir, reason, keeping: this.#current?.serialNumber ?? null },
       this.#current === null

@@ -1,6 +1,7 @@
 // Recording implementations of the telemetry seam (src/telemetry/types.ts),
 // for unit tests of the steps that call it.
 import type { ResponseFlags } from '../../src/errors.ts';
+import { noopBalanceMetrics } from '../../src/telemetry/metrics/balance.ts';
 import type {
   MeshMetrics,
   MeshTracing,
@@ -26,6 +27,8 @@ export function recordingMetrics() {
       return { record: (method, code, flags) => records.push({ labels, method, code, flags }) };
     },
     authzDenied: (p, d, m) => denied.push([p, d, m]),
+    rateLimited: () => {},
+    balance: noopBalanceMetrics,
     configReload: () => {},
     tlsHandshakeFailure: () => {},
     tcp: () => ({ opened: () => {}, bytes: () => {} }),
@@ -60,6 +63,12 @@ export function recordingLog() {
     (obj: Record<string, unknown>, msg: string): void => {
       lines.push({ level, obj, msg });
     };
-  const log = { info: at('info'), warn: at('warn'), debug: at('debug'), error: at('error') };
+  const log = {
+    info: at('info'),
+    warn: at('warn'),
+    debug: at('debug'),
+    error: at('error'),
+    isLevelEnabled: () => false,
+  };
   return { log: log as unknown as import('../../src/telemetry/log.ts').Logger, lines };
 }

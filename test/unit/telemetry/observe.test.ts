@@ -8,6 +8,7 @@ import {
   parseSource,
   RecorderCache,
 } from '../../../src/telemetry/labels.ts';
+import { AccessLog } from '../../../src/telemetry/access-log.ts';
 import { observe, recordRefused } from '../../../src/telemetry/observe.ts';
 import { recordingLog, recordingMetrics, recordingTracing } from '../../helpers/telemetry-fakes.ts';
 
@@ -37,7 +38,9 @@ describe('observe', () => {
     const m = recordingMetrics();
     const t = recordingTracing();
     const l = recordingLog();
-    const ctx = { tracing: t.tracing, log: l.log, accessLog, inFlight: 0 };
+    const access = new AccessLog(l.log);
+    access.configure({ enabled: accessLog, format: 'json' });
+    const ctx = { tracing: t.tracing, log: l.log, accessLog: access, inFlight: 0 };
     const obs = observe(ctx, {
       direction: 'outbound',
       method: 'POST',
@@ -45,6 +48,17 @@ describe('observe', () => {
       spanName: 'POST x',
       spanHeaders: {},
       spanAttributes: () => ({}),
+      access: {
+        requestId: 'r1',
+        authority: 'x',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        route: null,
+        service: null,
+        version: null,
+        origin: null,
+        principal: null,
+      },
     });
     return { ...m, ...t, ...l, ctx, obs };
   }
