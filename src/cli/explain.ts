@@ -287,6 +287,9 @@ export function formatExplanation(e: Explanation): string {
       }`,
     );
   }
+  if (e.redirect !== null) out.push(`${pad('redirect')}${e.redirect.status} ${e.redirect.location}`);
+  if (e.forwarded !== null && (e.forwarded.path !== e.request.path || e.forwarded.host !== e.request.host))
+    out.push(`${pad('forwarded')}${e.forwarded.path}, host ${e.forwarded.host} (after the rewrite)`);
   if (e.endpoints.length > 0) {
     out.push('endpoints');
     for (const v of e.endpoints) {

@@ -9,6 +9,8 @@ import { allowDecision, principalOf } from '../authz/allow.ts';
 import type { CompiledMesh, CompiledRoute, CompiledService, RawRoute, RawService } from '../config/types.ts';
 import { ProxyError } from '../errors.ts';
 import { queryParam } from '../policy/query.ts';
+import { redirectLocation } from '../policy/redirect.ts';
+import { rewriteTarget } from '../policy/rewrite.ts';
 import { headerMatches, headerValue, pathOf } from './match.ts';
 import { pickVersion, stickyKeyOf } from './pick.ts';
 import { type OutboundTarget, parseAuthority, type RequestHead, resolveOutbound } from './resolve.ts';
@@ -135,6 +137,10 @@ export interface Explanation {
   /** Why `version` is what it is: `only version`, `sticky key`, `random draw 0.42`, or `random`. */
   readonly pickedBy: string | null;
   readonly upstream: string | null;
+  /** A redirecting route's answer, built as the outbound redirect step builds it. */
+  readonly redirect: { readonly status: number; readonly location: string } | null;
+  /** The request target and Host the upstream receives after the route's rewrite; null when nothing is forwarded. */
+  readonly forwarded: { readonly path: string; readonly host: string } | null;
   readonly endpoints: ReadonlyArray<{
     readonly version: string;
     readonly endpoints: readonly EndpointView[];
@@ -176,7 +182,16 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
     resolved = err instanceof ProxyError ? err : new ProxyError('DPE', String(err));
   }
   const service = serviceOf(mesh, input.host);
-  const base = { request, config, sticky: null, version: null, pickedBy: null, upstream: null };
+  const base = {
+    request,
+    config,
+    sticky: null,
+    version: null,
+    pickedBy: null,
+    upstream: null,
+    redirect: null,
+    forwarded: null,
+  };
   if (service === null) {
     const destination: Destination =
       resolved instanceof ProxyError
@@ -241,10 +256,11 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
         };
   const draws = route.targets.length > 1 && stickyKey === undefined;
   const known = !draws || input.random !== undefined;
-  const drawn = resolved.version;
+  // The redirect step answers before anything is forwarded, whatever the split.
+  const drawn = route.policy.redirect === null ? resolved.version : null;
   // Live, the canary guard may move the drawn version to its baseline, as the outbound listener does.
-  const steered = known && live !== undefined ? live.steer(resolved) : resolved;
-  const picked = steered.version;
+  const steered = known && live !== undefined && drawn !== null ? live.steer(resolved) : resolved;
+  const picked = drawn === null ? null : steered.version;
   const pickedBy =
     (drawn === null
       ? 'redirect (nothing is forwarded)'
@@ -269,6 +285,17 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
     version: known ? (picked?.name ?? null) : null,
     pickedBy,
     upstream: known && picked !== null ? steered.origin : null,
+    redirect: redirectOf(route, resolved),
+    forwarded:
+      picked === null
+        ? null
+        : {
+            path:
+              route.policy.rewrite === null
+                ? resolved.path
+                : rewriteTarget(route.policy.rewrite, resolved.path),
+            host: route.policy.rewrite?.host ?? resolved.authority,
+          },
     endpoints: shown.map((version) => {
       const states = live?.endpoints(service.name, version) ?? null;
       return {
@@ -280,6 +307,20 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
     allow,
     policies: policiesOf(service, route, rawService, rawRoute),
   });
+}
+
+/** The redirect step's answer: the app talks plain HTTP to its sidecar, so its scheme is http. */
+function redirectOf(route: CompiledRoute, target: OutboundTarget): Explanation['redirect'] {
+  const redirect = route.policy.redirect;
+  if (redirect === null) return null;
+  const location = redirectLocation(redirect, {
+    scheme: 'http',
+    authority: target.authority,
+    target: target.path,
+  });
+  return typeof location === 'string'
+    ? { status: redirect.status, location }
+    : { status: location.status, location: `(refused: ${location.message})` };
 }
 
 /** The registry entry an authority names, looked up as resolveOutbound does; null outside the registry or malformed. */
@@ -528,6 +569,8 @@ function ordered(e: Explanation): Explanation {
     version: e.version,
     pickedBy: e.pickedBy,
     upstream: e.upstream,
+    redirect: e.redirect,
+    forwarded: e.forwarded,
     endpoints: e.endpoints,
     allow: e.allow,
     policies: e.policies,

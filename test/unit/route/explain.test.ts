@@ -68,6 +68,8 @@ const route = (versions: string[]) =>
         .filter((ws) => ws.some((w) => w > 0))
         .map((ws) => Object.fromEntries(versions.map((v, i) => [v, ws[i]!]))),
       sticky: fc.constant({ header: 'X-User' }),
+      // A redirecting route forwards nothing, whatever its split.
+      redirect: fc.constant({ path: '/moved', status: 301 }),
     },
     { requiredKeys: ['split'] },
   );
@@ -150,12 +152,11 @@ describe('explain agrees with the data path (property)', () => {
           assert.equal((e.destination as { flag: string }).flag, resolved.flag);
           assert.equal(e.version, null);
         } else {
-          assert.equal(e.version, resolved.version?.name ?? null);
+          const redirects = resolved.route?.policy.redirect != null;
+          assert.equal(e.version, redirects ? null : (resolved.version?.name ?? null));
           assert.equal(e.route, resolved.route?.name ?? null);
-          assert.equal(
-            e.upstream,
-            resolved.version === null && resolved.service !== null ? null : resolved.origin,
-          );
+          assert.equal(e.upstream, redirects ? null : resolved.origin);
+          assert.equal(e.redirect === null, !redirects);
         }
         const svc = m.hosts.get(req.host);
         if (svc !== undefined) {
