@@ -3,7 +3,6 @@
 // inbound and admin listeners, watch the config, drain on SIGTERM. What each
 // piece does lives in its own module; docs/architecture.md walks through it.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { MESH_CONFIG_FILE, PORTS } from '../contract.ts';
 import { appProbeRoute } from '../admin/app-probes.ts';
 import { createAdminServer } from '../admin/server.ts';
@@ -30,55 +29,65 @@ import { InboundTls } from '../tls/inbound.ts';
 import { TlsMaterial } from '../tls/material.ts';
 import { meshConnectOptions, meshConnector } from '../tls/outbound.ts';
 import { peerSpiffeId } from '../tls/spiffe.ts';
+import { EXIT_FAILED, runCommand } from './args.ts';
 import { readSettings, type RunFlags, SettingsError } from './env.ts';
 import { isWorker, reportToPrimary, runPrimary } from './workers.ts';
 
-const USAGE = `usage: meshlet run [--config PATH] [--outbound-port N] [--inbound-port N] [--admin-port N] [--bind ADDR]
+export const USAGE = `usage: meshlet run [-c PATH] [--outbound-port N] [--inbound-port N] [--admin-port N] [--bind ADDR]
 
-Starts the sidecar: outbound listener (${PORTS.outbound}), inbound listener (${PORTS.inbound}), admin
-port (${PORTS.admin}: /healthz /ready /metrics /config). The pod's identity comes from
-MESHLET_SERVICE, MESHLET_NAMESPACE, MESHLET_VERSION, MESHLET_SERVICE_ACCOUNT and
-MESHLET_APP_PORT; every setting is listed in docs/configuration.md.
+Starts the sidecar: the outbound listener (${PORTS.outbound}) for the app's calls, the
+inbound listener (${PORTS.inbound}) for calls to the app, and the admin port (${PORTS.admin}):
+/ (a live page), /healthz, /ready, /metrics, /config, /endpoints, /explain,
+/logging, /stats.json and POST /quitquitquit. Edits to the config file apply
+live; an invalid edit is refused and the last good config keeps serving. On
+SIGTERM it stops accepting, fails /ready and drains ($MESHLET_DRAIN_SECONDS,
+default 5) before it exits.
 
-  -c, --config PATH   mesh.yaml (default $MESHLET_CONFIG or ${MESH_CONFIG_FILE})
+The pod's identity comes from MESHLET_SERVICE, MESHLET_NAMESPACE,
+MESHLET_VERSION, MESHLET_SERVICE_ACCOUNT and MESHLET_APP_PORT (set by
+\`meshlet inject\`). Logs go to stdout as JSON lines at $MESHLET_LOG_LEVEL
+(default info; POST /logging?level=debug changes it); MESHLET_ACCESS_LOG=1
+turns the access log on. Every MESHLET_* setting is listed in
+docs/configuration.md; a flag wins over its variable.
+
+  -c, --config PATH     mesh.yaml (default $MESHLET_CONFIG, else ${MESH_CONFIG_FILE})
+  --outbound-port N     outbound listener port (default $MESHLET_OUTBOUND_PORT, else ${PORTS.outbound})
+  --inbound-port N      inbound listener port (default $MESHLET_INBOUND_PORT, else ${PORTS.inbound})
+  --admin-port N        admin port (default $MESHLET_ADMIN_PORT, else ${PORTS.admin})
+  --bind ADDR           address of every listener (default $MESHLET_BIND; unset:
+                        127.0.0.1 for outbound and admin, 0.0.0.0 for inbound)
+  -h, --help            this text
+
+exit status: 0 drained after SIGTERM or POST /quitquitquit, 1 invalid settings
+or config at start-up, or a port that cannot be bound, 2 a usage error.
+
+examples:
+  meshlet run --config mesh.yaml
+  MESHLET_SERVICE=productpage MESHLET_APP_PORT=9080 meshlet run -c mesh.yaml --admin-port 15100
+  MESHLET_LOG_LEVEL=debug MESHLET_ACCESS_LOG=1 meshlet run -c mesh.yaml
 `;
 
-function parseRunArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string', short: 'c' },
-      'outbound-port': { type: 'string' },
-      'inbound-port': { type: 'string' },
-      'admin-port': { type: 'string' },
-      bind: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+export const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  'outbound-port': { type: 'string' },
+  'inbound-port': { type: 'string' },
+  'admin-port': { type: 'string' },
+  bind: { type: 'string' },
+} as const;
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand('run', argv, { options: OPTIONS, usage: USAGE }, async ({ values }) => {
+    try {
+      return await runSidecar(values);
+    } catch (err) {
+      if (!(err instanceof SettingsError)) throw err;
+      process.stderr.write(`meshlet: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
   });
 }
 
-export async function run(argv: string[]): Promise<number> {
-  try {
-    return await runSidecar(argv);
-  } catch (err) {
-    if (!(err instanceof SettingsError)) throw err;
-    process.stderr.write(`meshlet: ${err.message}\n`);
-    return 1;
-  }
-}
-
-async function runSidecar(argv: string[]): Promise<number> {
-  let flags: RunFlags & { help?: boolean };
-  try {
-    flags = parseRunArgs(argv).values;
-  } catch (err) {
-    process.stderr.write(`meshlet run: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (flags.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+async function runSidecar(flags: RunFlags): Promise<number> {
   const settings = readSettings(flags, process.env);
   const { self, ports, drainMs } = settings;
   const file = settings.configFile;
