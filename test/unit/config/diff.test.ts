@@ -7,8 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { diffMeshes } from '../../../src/config/diff.ts';
 import { loadMeshText } from '../../../src/config/load.ts';
+import { explainRequest } from '../../../src/route/explain.ts';
 
 const MAIN = new URL('../../../src/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'meshlet-diff-'));
@@ -189,5 +191,121 @@ service ratings
       'changed service r route all: position',
       'added service r route all: sticky',
     ]);
+  });
+});
+
+// Random configs, and the same configs spelled differently: weights scaled,
+// header names in upper case, durations in ms, a lone method as a list,
+// `from` entries as ns/<ns>/sa/<account>. Decisions must not change, and diff
+// must say so; any real edit to a split must show.
+describe('meshlet diff (property)', () => {
+  const NAMES = ['reviews', 'ratings', 'details'];
+  const routeArb = fc.record(
+    {
+      match: fc.record(
+        {
+          method: fc.constantFrom('GET', 'POST'),
+          path: fc.constantFrom({ prefix: '/a' }, { exact: '/b' }),
+          headers: fc.constantFrom({ 'x-user': { exact: 'jason' } }, { 'x-group': { present: true } }),
+        },
+        { requiredKeys: [] },
+      ),
+      split: fc
+        .tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 4 }))
+        .map(([a, b]) => ({ v1: a, v2: b })),
+      timeout: fc.constantFrom('1s', '250ms', '2s'),
+    },
+    { requiredKeys: ['split'] },
+  );
+  const serviceArb = fc.record(
+    {
+      versions: fc.constant({ v1: { host: 'h1' }, v2: { host: 'h2' } }),
+      timeout: fc.constantFrom('5s', '3s'),
+      routes: fc.array(routeArb, { minLength: 1, maxLength: 3 }),
+      allow: fc.array(fc.record({ from: fc.subarray(NAMES, { minLength: 1 }) }), { maxLength: 2 }),
+    },
+    { requiredKeys: ['versions', 'routes'] },
+  );
+  const meshArb = fc
+    .tuple(...NAMES.map(() => serviceArb))
+    .map((ss) => ({ services: Object.fromEntries(NAMES.map((n, i) => [n, ss[i]!])) }));
+
+  type RawMeshLike = { services: Record<string, Record<string, unknown>> };
+  const inMs = (d: unknown) =>
+    typeof d === 'string'
+      ? `${d.endsWith('ms') ? Number.parseInt(d, 10) : Number.parseInt(d, 10) * 1000}ms`
+      : d;
+  function respell(raw: RawMeshLike, k: number): RawMeshLike {
+    const out = structuredClone(raw);
+    for (const svc of Object.values(out.services)) {
+      if (svc.timeout !== undefined) svc.timeout = inMs(svc.timeout);
+      for (const r of svc.routes as Array<{
+        split: Record<string, number>;
+        timeout?: string;
+        match?: { method?: string | string[]; headers?: Record<string, unknown> };
+      }>) {
+        r.split = Object.fromEntries(
+          Object.entries(r.split as Record<string, number>).map(([v, w]) => [v, w * k]),
+        );
+        if (r.timeout !== undefined) r.timeout = inMs(r.timeout) as string;
+        const m = r.match;
+        if (m?.method !== undefined && !Array.isArray(m.method)) m.method = [m.method];
+        if (m?.headers !== undefined)
+          m.headers = Object.fromEntries(Object.entries(m.headers).map(([h, v]) => [h.toUpperCase(), v]));
+      }
+      for (const rule of (svc.allow ?? []) as Array<{ from: string[] }>)
+        rule.from = rule.from.map((f) => `ns/default/sa/${f}`);
+    }
+    return out;
+  }
+  const loadRaw = (raw: unknown) => load(JSON.stringify(raw));
+
+  it('finds no change between a config and itself respelled, and the decisions agree', () => {
+    fc.assert(
+      fc.property(meshArb, fc.integer({ min: 2, max: 7 }), (raw, k) => {
+        const a = loadRaw(raw);
+        const b = loadRaw(respell(raw, k));
+        assert.deepEqual(diffMeshes(a, a), []);
+        assert.deepEqual(diffMeshes(a, b), []);
+        for (const target of ['/a/1', '/b', '/c']) {
+          for (const method of ['GET', 'POST']) {
+            for (const draw of [0, 0.3, 0.6, 0.99]) {
+              const ask = (m: typeof a) =>
+                explainRequest(m, {
+                  host: 'reviews',
+                  method,
+                  target,
+                  headers: [['x-user', 'jason']],
+                  random: draw,
+                  from: 'ratings',
+                });
+              const [x, y] = [ask(a), ask(b)];
+              assert.deepEqual([x.route, x.version, x.allow.verdict], [y.route, y.version, y.allow.verdict]);
+            }
+          }
+        }
+      }),
+      { seed: 1313, numRuns: 150, interruptAfterTimeLimit: 20_000 },
+    );
+  });
+
+  it("reports every change of a route's shares", () => {
+    fc.assert(
+      fc.property(meshArb, fc.nat(), (raw, pick) => {
+        const routes = raw.services.reviews!.routes as Array<{ split: Record<string, number> }>;
+        const route = routes[pick % routes.length]!;
+        const edited = structuredClone(raw);
+        const target = (edited.services.reviews!.routes as Array<{ split: Record<string, number> }>)[
+          pick % routes.length
+        ]!;
+        // v2 always has weight >= 1: one more for v1 changes the proportions.
+        target.split = { ...route.split, v1: route.split.v1! + 1 };
+        const changes = diffMeshes(loadRaw(raw), loadRaw(edited));
+        const split = changes.filter((c) => c.what === 'split');
+        assert.equal(split.length, 1, JSON.stringify(changes));
+        assert.ok(split[0]!.scope.startsWith('service reviews route '));
+      }),
+      { seed: 1313, numRuns: 150, interruptAfterTimeLimit: 20_000 },
+    );
   });
 });
