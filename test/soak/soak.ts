@@ -27,9 +27,10 @@ const KINDS = {
   normal: { share: 0.75, expect: '200 from the app' },
   upload: { share: 0.05, expect: '200 from the app' },
   appError: { share: 0.05, expect: '500 from the app' },
-  down: { share: 0.03, expect: '503 UF/URX from the sidecar' },
+  // UF while the endpoint is tried, UH once outlier ejection has taken it out
+  down: { share: 0.03, expect: '503 UF/URX/UH from the sidecar' },
   // a new refused passthrough origin each time: state kept per origin must be bounded and expire
-  refused: { share: 0.03, expect: '503 UF/URX from the sidecar' },
+  refused: { share: 0.03, expect: '503 UF/URX/UH from the sidecar' },
   abort: { share: 0.05, expect: 'nothing: the client goes away mid-body' },
   badInput: { share: 0.04, expect: '400 DPE from the sidecar' },
 } as const;
@@ -39,6 +40,8 @@ export interface Sample {
   t: number;
   rss: number;
   heap: number;
+  /** Memory of Buffers and other objects outside the JS heap (nodejs_external_memory_bytes): not asserted, it tells where RSS went. */
+  external: number;
   /** Round trip of the /metrics read: a stalled event loop shows here. */
   adminMs: number;
   inFlight: number;
@@ -58,6 +61,9 @@ export interface SidecarFigures {
   heapMethod: string;
   /** The heap drift compares floors after full collections (not the fallback upper bound). */
   heapByFloors: boolean;
+  externalStart: number;
+  externalWarm: number;
+  externalEnd: number;
   /** The slowest /metrics read of the run. */
   worstAdminMs: number;
   rssDrift: number;
@@ -90,11 +96,12 @@ function rssOf(pid: number): number {
 
 async function metricsOf(
   sidecar: MeshSidecar,
-): Promise<{ heap: number; reloadsOk: number; reloadsFailed: number }> {
+): Promise<{ heap: number; external: number; reloadsOk: number; reloadsFailed: number }> {
   const body = (await sidecar.admin_('/metrics')).body;
   const value = (re: RegExp) => Number(re.exec(body)?.[1] ?? Number.NaN);
   return {
     heap: value(/^nodejs_heap_size_used_bytes (\S+)$/m),
+    external: value(/^nodejs_external_memory_bytes (\S+)$/m),
     reloadsOk: value(/^meshlet_config_reloads_total\{result="success"\} (\S+)$/m),
     reloadsFailed: value(/^meshlet_config_reloads_total\{result="failure"\} (\S+)$/m),
   };
@@ -159,7 +166,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     });
   }
   const caller = sidecars.productpage!;
-  const pool = new Pool(`http://127.0.0.1:${caller.outbound}`, { connections: 128, keepAliveTimeout: 10_000 });
+  const pool = new Pool(`http://127.0.0.1:${caller.outbound}`, {
+    connections: 128,
+    keepAliveTimeout: 10_000,
+  });
 
   const byKind = Object.fromEntries(
     Object.keys(KINDS).map((k) => [k, { sent: 0, ok: 0 }]),
@@ -219,7 +229,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       const flag = res.headers['x-meshlet-error'];
       const ok =
         kind === 'down' || kind === 'refused'
-          ? res.statusCode === 503 && (flag === 'UF' || flag === 'URX')
+          ? res.statusCode === 503 && (flag === 'UF' || flag === 'URX' || flag === 'UH')
           : fromApp && res.statusCode === (kind === 'appError' ? 500 : 200);
       if (ok) byKind[kind].ok++;
       else bad(kind, `${res.statusCode} ${flag ?? ''}`);
@@ -249,9 +259,16 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const sampleAll = async () => {
     for (const [name, s] of Object.entries(sidecars)) {
       const t0 = performance.now();
-      const { heap } = await metricsOf(s);
+      const { heap, external } = await metricsOf(s);
       const adminMs = performance.now() - t0;
-      samples[name]!.push({ t: elapsed(), rss: rssOf(s.proc.pid!), heap, adminMs, inFlight: inFlight.size });
+      samples[name]!.push({
+        t: elapsed(),
+        rss: rssOf(s.proc.pid!),
+        heap,
+        external,
+        adminMs,
+        inFlight: inFlight.size,
+      });
     }
   };
   await sampleAll();
@@ -331,7 +348,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   log(`[soak] end (${elapsed().toFixed(0)} s): ${describe(samples)}`);
   for (const f of figures) {
     log(
-      `[soak] ${f.name}: RSS start ${(f.rssStart / MiB).toFixed(1)} / after warm-up ${(f.rssWarm / MiB).toFixed(1)} / end ${(f.rssEnd / MiB).toFixed(1)} MiB (drift ${(f.rssDrift * 100).toFixed(1)} %); heap start ${(f.heapStart / MiB).toFixed(1)} / after warm-up ${(f.heapWarm / MiB).toFixed(1)} / end ${(f.heapEnd / MiB).toFixed(1)} MiB (drift ${(f.heapDrift * 100).toFixed(1)} %, ${f.heapMethod}); slowest /metrics ${f.worstAdminMs.toFixed(0)} ms`,
+      `[soak] ${f.name}: RSS start ${(f.rssStart / MiB).toFixed(1)} / after warm-up ${(f.rssWarm / MiB).toFixed(1)} / end ${(f.rssEnd / MiB).toFixed(1)} MiB (drift ${(f.rssDrift * 100).toFixed(1)} %); heap start ${(f.heapStart / MiB).toFixed(1)} / after warm-up ${(f.heapWarm / MiB).toFixed(1)} / end ${(f.heapEnd / MiB).toFixed(1)} MiB (drift ${(f.heapDrift * 100).toFixed(1)} %, ${f.heapMethod}); slowest /metrics ${f.worstAdminMs.toFixed(0)} ms; external memory ${(f.externalStart / MiB).toFixed(1)} / ${(f.externalWarm / MiB).toFixed(1)} / ${(f.externalEnd / MiB).toFixed(1)} MiB`,
     );
   }
   const result: SoakResult = {
@@ -423,6 +440,9 @@ function figuresOf(
     heapMethod: byFloors
       ? `floors after ${floors.length} full collections`
       : 'lowest sample per half (no full collection in a half)',
+    externalStart: samples[0]?.external ?? Number.NaN,
+    externalWarm: median(first.map((s) => s.external)),
+    externalEnd: median(last.map((s) => s.external)),
     worstAdminMs: Math.max(...samples.map((s) => s.adminMs)),
     rssDrift: (rssEnd - rssWarm) / rssWarm,
     heapDrift: (heapEnd - heapWarm) / heapWarm,
