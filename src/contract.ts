@@ -32,4 +32,5 @@ export const ENV = Object.freeze({
   bind: 'MESHLET_BIND',
   appPort: 'MESHLET_APP_PORT',
   appProbers: 'MESHLET_APP_PROBERS',
+  dnsServers: 'MESHLET_DNS_SERVERS',
 });

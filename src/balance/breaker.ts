@@ -1,8 +1,8 @@
 // Circuit breaking per version, with Envoy's limits and defaults: past a limit
-// a request is refused at once (503 UO), never queued without bound. The
-// breaker counts what it is told: requests from tryAcquire to release, which
-// of them still wait for a connection (pending, until started()), and open
-// connections (connectionOpened/Closed).
+// a request is refused at once (503 UO), never queued without bound. With one
+// request per HTTP/1.1 connection, a request in progress holds a connection:
+// at most maxConnections run at once, up to maxPendingRequests more wait in a
+// FIFO for one of them to finish, and maxRequests caps both together.
 
 export interface BreakerLimits {
   readonly maxConnections: number;
@@ -16,27 +16,27 @@ export const BREAKER_DEFAULTS: BreakerLimits = Object.freeze({
   maxRequests: 1024,
 });
 
-/** The limit a refused request hit: the `limit` label of meshlet_upstream_overflow_total. */
+/**
+ * The limit a refused request hit: the `limit` label of
+ * meshlet_upstream_overflow_total. `connections`: every connection busy and
+ * no waiting allowed (maxPendingRequests 0).
+ */
 export type Overflow = 'connections' | 'pending' | 'requests';
 
-/** One admitted request. Both methods may be called more than once. */
+/** One admitted request. */
 export interface BreakerLease {
-  /** The request got a connection: it no longer counts as pending. */
-  started(): void;
-  /** The request is over (answered, failed or cancelled). */
+  /** False while it waits for a connection to free up. */
+  readonly running: boolean;
+  /** Runs `start` once the lease runs (at once when it already does). One callback per lease. */
+  whenRunning(start: () => void): void;
+  /** The request is over (answered, failed or cancelled); idempotent. A waiting lease leaves the queue. */
   release(): void;
-}
-
-/** The counts a breaker and its leases share. */
-class Counts {
-  pending = 0;
-  active = 0;
-  connections = 0;
 }
 
 export class CircuitBreaker {
   #limits: BreakerLimits;
-  readonly #counts = new Counts();
+  #active = 0;
+  readonly #waiting: Lease[] = [];
 
   constructor(limits: BreakerLimits = BREAKER_DEFAULTS) {
     this.#limits = limits;
@@ -45,56 +45,79 @@ export class CircuitBreaker {
   /** New limits (a reload); requests in flight stay counted. */
   setLimits(limits: BreakerLimits): void {
     this.#limits = limits;
+    this.#promote();
   }
 
-  /**
-   * Admits a request, or names the limit it would pass: `requests` (in flight),
-   * `connections` (every connection busy and no new one allowed; one request
-   * per connection, as in HTTP/1.1), or `pending` (waiting for a connection).
-   */
+  /** Admits a request (running, or waiting for a connection), or names the limit it would pass. */
   tryAcquire(): BreakerLease | Overflow {
     const limits = this.#limits;
-    const c = this.#counts;
-    const outstanding = c.pending + c.active;
-    if (outstanding >= limits.maxRequests) return 'requests';
-    if (c.connections >= limits.maxConnections && outstanding >= c.connections) return 'connections';
-    if (c.pending >= limits.maxPendingRequests) return 'pending';
-    c.pending++;
-    return new Lease(c);
+    const pending = this.#waiting.length;
+    if (this.#active + pending >= limits.maxRequests) return 'requests';
+    if (this.#active < limits.maxConnections && pending === 0) {
+      this.#active++;
+      return new Lease(this, true);
+    }
+    if (limits.maxPendingRequests === 0) return 'connections';
+    if (pending >= limits.maxPendingRequests) return 'pending';
+    const lease = new Lease(this, false);
+    this.#waiting.push(lease);
+    return lease;
   }
 
-  connectionOpened(): void {
-    this.#counts.connections++;
+  /** A lease is over (Lease.release calls this once). */
+  done(lease: Lease, wasRunning: boolean): void {
+    if (wasRunning) {
+      this.#active--;
+      this.#promote();
+    } else {
+      const i = this.#waiting.indexOf(lease);
+      if (i !== -1) this.#waiting.splice(i, 1);
+    }
   }
 
-  connectionClosed(): void {
-    if (this.#counts.connections > 0) this.#counts.connections--;
+  get counts(): { pending: number; active: number } {
+    return { pending: this.#waiting.length, active: this.#active };
   }
 
-  get counts(): { connections: number; pending: number; active: number } {
-    const c = this.#counts;
-    return { connections: c.connections, pending: c.pending, active: c.active };
+  #promote(): void {
+    while (this.#waiting.length > 0 && this.#active < this.#limits.maxConnections) {
+      this.#active++;
+      this.#waiting.shift()!.run();
+    }
   }
 }
 
 class Lease implements BreakerLease {
-  readonly #counts: Counts;
-  #state: 'pending' | 'active' | 'done' = 'pending';
+  readonly #breaker: CircuitBreaker;
+  #state: 'waiting' | 'running' | 'done';
+  #start: (() => void) | null = null;
 
-  constructor(counts: Counts) {
-    this.#counts = counts;
+  constructor(breaker: CircuitBreaker, running: boolean) {
+    this.#breaker = breaker;
+    this.#state = running ? 'running' : 'waiting';
   }
 
-  started(): void {
-    if (this.#state !== 'pending') return;
-    this.#state = 'active';
-    this.#counts.pending--;
-    this.#counts.active++;
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  whenRunning(start: () => void): void {
+    if (this.#state === 'running') start();
+    else if (this.#state === 'waiting') this.#start = start;
+  }
+
+  run(): void {
+    this.#state = 'running';
+    const start = this.#start;
+    this.#start = null;
+    start?.();
   }
 
   release(): void {
-    if (this.#state === 'pending') this.#counts.pending--;
-    else if (this.#state === 'active') this.#counts.active--;
+    if (this.#state === 'done') return;
+    const wasRunning = this.#state === 'running';
     this.#state = 'done';
+    this.#start = null;
+    this.#breaker.done(this, wasRunning);
   }
 }

@@ -110,7 +110,7 @@ export interface VersionEndpointsSnapshot {
   readonly version: string;
   readonly loadBalancer: LoadBalancer;
   readonly endpoints: readonly EndpointSnapshot[];
-  readonly breaker: { readonly connections: number; readonly pending: number; readonly active: number };
+  readonly breaker: { readonly pending: number; readonly active: number };
 }
 
 export class EndpointSet {

@@ -3,6 +3,7 @@
 // The names the injector sets come from the pod contract (contract.ts).
 import { ENV, MESH_CONFIG_FILE, PORTS, TLS_DIR } from '../contract.ts';
 import { parseDuration } from '../config/duration.ts';
+import { dnsServersFromEnv } from '../discovery/dns.ts';
 import type { SidecarIdentity } from '../config/types.ts';
 import { type AppProber, parseAppProbers } from '../inject/probes.ts';
 import type { Limits } from '../sidecar.ts';
@@ -43,6 +44,8 @@ export interface SidecarSettings {
   readonly limits: Limits;
   /** Kubelet probes the injector moved to the admin port: admin path → original probe. */
   readonly appProbers: ReadonlyMap<string, AppProber>;
+  /** DNS servers for endpoint discovery (MESHLET_DNS_SERVERS); null: the system's. */
+  readonly dnsServers: readonly string[] | null;
 }
 
 /** Every setting, flags first, then the environment, then the defaults; throws SettingsError. */
@@ -50,6 +53,12 @@ export function readSettings(flags: RunFlags, env: NodeJS.ProcessEnv): SidecarSe
   let appProbers: ReadonlyMap<string, AppProber>;
   try {
     appProbers = parseAppProbers(env[ENV.appProbers]);
+  } catch (err) {
+    throw new SettingsError((err as Error).message);
+  }
+  let dnsServers: string[] | null;
+  try {
+    dnsServers = dnsServersFromEnv(env);
   } catch (err) {
     throw new SettingsError((err as Error).message);
   }
@@ -75,6 +84,7 @@ export function readSettings(flags: RunFlags, env: NodeJS.ProcessEnv): SidecarSe
       keepAliveTimeoutMs: durationEnv(env, 'MESHLET_DOWNSTREAM_IDLE_TIMEOUT', 60_000),
     },
     appProbers,
+    dnsServers,
   };
 }
 

@@ -144,9 +144,10 @@ async function runSidecar(flags: RunFlags): Promise<number> {
       );
   });
   await material.start();
-  pools.setTlsConnector((spiffeId) =>
+  pools.setTlsConnector((spiffeId, alpn) =>
     meshConnector(material, spiffeId, (reason) => metrics.tlsHandshakeFailure('outbound', reason), {
       timeoutMs: 5000,
+      alpnProtocols: alpn,
     }),
   );
   const sidecar: Sidecar = {

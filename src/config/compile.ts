@@ -172,7 +172,7 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     const vport = v.port ?? port;
     let endpoints: VersionTarget['endpoints'] = null;
     try {
-      endpoints = compileEndpoints(v.endpoints, vport, [...at, 'versions', version, 'endpoints']);
+      endpoints = compileEndpoints(v, vport, [...at, 'versions', version]);
     } catch (err) {
       if (!(err instanceof CompileError)) throw err;
       errors.push(err);
@@ -240,6 +240,7 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     fqdn: `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`,
     port,
     mtls: svc.mtls ?? ctx.mtls,
+    protocol: svc.protocol ?? 'http',
     versions,
     routes: Object.freeze(routes),
     timeoutMs,
@@ -352,15 +353,21 @@ function compileRetry(r: RawService['retries'], at: (string | number)[]): RetryP
   if (r === undefined || r.attempts === 0) return null;
   const on = r.on ?? ['connect-failure', 'reset', 'gateway-error'];
   const statuses = new Set<number>();
+  const grpcStatuses = new Set<number>();
   for (const cond of on) {
     if (typeof cond === 'number') statuses.add(cond);
-    else for (const code of RETRY_KEYWORDS[cond] ?? []) statuses.add(code);
+    else if (RETRY_KEYWORDS[cond] !== undefined) for (const code of RETRY_KEYWORDS[cond]) statuses.add(code);
+    else {
+      const grpc = grpcStatusCode(cond);
+      if (grpc !== null) grpcStatuses.add(grpc);
+    }
   }
   return Object.freeze({
     attempts: r.attempts,
     onConnectFailure: on.includes('connect-failure'),
     onReset: on.includes('reset'),
     statuses,
+    grpcStatuses,
     perTryTimeoutMs: duration(r.perTryTimeout, [...at, 'perTryTimeout']) ?? 0,
   });
 }

@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"anyOf":[{"required":["host"]},{"required":["endpoints"]}],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"anyOf":[{"required":["maxErrorRate"]},{"required":["maxLatencyP99"]}],"description":"Canary guard: a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default); false turns it off.","oneOf":[{"const":false},{"type":"object","additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}}]},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
 const schema12 = {"enum":["strict","permissive","disable"]};
 const schema13 = {"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -13,7 +13,7 @@ const pattern0 = new RegExp("^[a-z0-9.\\-_]+$", "u");
 const pattern1 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
 const pattern3 = new RegExp("^https?://[^/?#]", "u");
 const pattern4 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default); false turns it off.","oneOf":[{"const":false},{"type":"object","additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}}]},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}};
+const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}};
 const schema16 = {"type":"integer","minimum":1,"maximum":65535};
 const schema49 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}};
 const func3 = Object.prototype.hasOwnProperty;
@@ -21,19 +21,17 @@ const pattern6 = new RegExp("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "u");
 const pattern7 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.]*$", "u");
 const pattern13 = new RegExp("^[A-Z]+$", "u");
 const pattern21 = new RegExp("^/", "u");
-const schema18 = {"type":"object","additionalProperties":false,"anyOf":[{"required":["host"]},{"required":["endpoints"]}],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}};
+const schema18 = {"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}};
 const schema19 = {"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."};
 const pattern8 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs1 = errors;
-let valid0 = false;
-const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.host === undefined){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'"};
+for(const key0 in data){
+if(!(((key0 === "host") || (key0 === "port")) || (key0 === "endpoints"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -43,13 +41,11 @@ vErrors.push(err0);
 errors++;
 }
 }
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs3 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.endpoints === undefined){
-const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "endpoints"},message:"must have required property '"+"endpoints"+"'"};
+if(data.host !== undefined){
+let data0 = data.host;
+if(typeof data0 === "string"){
+if(func2(data0) > 255){
+const err1 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -58,12 +54,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-var _valid0 = _errs3 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err2 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(func2(data0) < 1){
+const err2 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -72,21 +64,8 @@ vErrors.push(err2);
 }
 errors++;
 }
-else {
-errors = _errs1;
-if(vErrors !== null){
-if(_errs1){
-vErrors.length = _errs1;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(((key0 === "host") || (key0 === "port")) || (key0 === "endpoints"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(!pattern8.test(data0)){
+const err3 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"+"\""};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -96,11 +75,8 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.host !== undefined){
-let data0 = data.host;
-if(typeof data0 === "string"){
-if(func2(data0) > 255){
-const err4 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};
+else {
+const err4 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -109,8 +85,11 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(func2(data0) < 1){
-const err5 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.port !== undefined){
+let data1 = data.port;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+const err5 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -119,8 +98,9 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(!pattern8.test(data0)){
-const err6 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$"+"\""};
+if(typeof data1 == "number"){
+if(data1 > 65535 || isNaN(data1)){
+const err6 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -129,9 +109,8 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-else {
-const err7 = {instancePath:instancePath+"/host",schemaPath:"#/definitions/host/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1 < 1 || isNaN(data1)){
+const err7 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -141,10 +120,12 @@ vErrors.push(err7);
 errors++;
 }
 }
-if(data.port !== undefined){
-let data1 = data.port;
-if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
-const err8 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data.endpoints !== undefined){
+let data2 = data.endpoints;
+if(Array.isArray(data2)){
+if(data2.length > 1024){
+const err8 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -153,9 +134,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(typeof data1 == "number"){
-if(data1 > 65535 || isNaN(data1)){
-const err9 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(data2.length < 1){
+const err9 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -164,8 +144,12 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(data1 < 1 || isNaN(data1)){
-const err10 = {instancePath:instancePath+"/port",schemaPath:"#/definitions/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const len0 = data2.length;
+for(let i0=0; i0<len0; i0++){
+let data3 = data2[i0];
+if(typeof data3 === "string"){
+if(func2(data3) > 60){
+const err10 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/maxLength",keyword:"maxLength",params:{limit: 60},message:"must NOT have more than 60 characters"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -174,13 +158,8 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-}
-if(data.endpoints !== undefined){
-let data2 = data.endpoints;
-if(Array.isArray(data2)){
-if(data2.length > 1024){
-const err11 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"};
+if(func2(data3) < 1){
+const err11 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -189,8 +168,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data2.length < 1){
-const err12 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err12 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -199,12 +179,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-const len0 = data2.length;
-for(let i0=0; i0<len0; i0++){
-let data3 = data2[i0];
-if(typeof data3 === "string"){
-if(func2(data3) > 60){
-const err13 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/maxLength",keyword:"maxLength",params:{limit: 60},message:"must NOT have more than 60 characters"};
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -213,8 +191,10 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(func2(data3) < 1){
-const err14 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -223,46 +203,11 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/endpoints/" + i0,schemaPath:"#/properties/endpoints/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/endpoints",schemaPath:"#/properties/endpoints/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-}
-else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
 validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"anyOf":[{"required":["maxErrorRate"]},{"required":["maxLatencyP99"]}],"description":"Canary guard: a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}};
+const schema24 = {"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}};
 const schema25 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}};
 const schema26 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}};
 const schema27 = {"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}};
@@ -2031,12 +1976,9 @@ errors = vErrors.length;
 }
 if(data.guard !== undefined){
 let data29 = data.guard;
-const _errs78 = errors;
-let valid19 = false;
-const _errs79 = errors;
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.maxErrorRate === undefined){
-const err57 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/anyOf/0/required",keyword:"required",params:{missingProperty: "maxErrorRate"},message:"must have required property '"+"maxErrorRate"+"'"};
+if(data29.baseline === undefined){
+const err57 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/required",keyword:"required",params:{missingProperty: "baseline"},message:"must have required property '"+"baseline"+"'"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2045,14 +1987,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-var _valid2 = _errs79 === errors;
-valid19 = valid19 || _valid2;
-if(!valid19){
-const _errs80 = errors;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.maxLatencyP99 === undefined){
-const err58 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/anyOf/1/required",keyword:"required",params:{missingProperty: "maxLatencyP99"},message:"must have required property '"+"maxLatencyP99"+"'"};
+for(const key11 in data29){
+if(!(((((key11 === "baseline") || (key11 === "maxErrorRate")) || (key11 === "maxLatencyP99")) || (key11 === "window")) || (key11 === "minRequests"))){
+const err58 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2062,11 +1999,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-var _valid2 = _errs80 === errors;
-valid19 = valid19 || _valid2;
-}
-if(!valid19){
-const err59 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data29.baseline !== undefined){
+let data30 = data29.baseline;
+if(typeof data30 === "string"){
+if(func2(data30) < 1){
+const err59 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2075,20 +2012,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-else {
-errors = _errs78;
-if(vErrors !== null){
-if(_errs78){
-vErrors.length = _errs78;
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.baseline === undefined){
-const err60 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/required",keyword:"required",params:{missingProperty: "baseline"},message:"must have required property '"+"baseline"+"'"};
+const err60 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2097,9 +2023,12 @@ vErrors.push(err60);
 }
 errors++;
 }
-for(const key11 in data29){
-if(!(((((key11 === "baseline") || (key11 === "maxErrorRate")) || (key11 === "maxLatencyP99")) || (key11 === "window")) || (key11 === "minRequests"))){
-const err61 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+if(data29.maxErrorRate !== undefined){
+let data31 = data29.maxErrorRate;
+if(typeof data31 == "number"){
+if(data31 > 1 || isNaN(data31)){
+const err61 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2108,12 +2037,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-if(data29.baseline !== undefined){
-let data30 = data29.baseline;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err62 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data31 < 0 || isNaN(data31)){
+const err62 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2124,7 +2049,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err63 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2134,11 +2059,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data29.maxErrorRate !== undefined){
-let data31 = data29.maxErrorRate;
-if(typeof data31 == "number"){
-if(data31 > 1 || isNaN(data31)){
-const err64 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(data29.maxLatencyP99 !== undefined){
+let data32 = data29.maxLatencyP99;
+if(typeof data32 === "string"){
+if(!pattern1.test(data32)){
+const err64 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2147,8 +2072,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data31 < 0 || isNaN(data31)){
-const err65 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err65 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2158,8 +2084,11 @@ vErrors.push(err65);
 errors++;
 }
 }
-else {
-const err66 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data29.window !== undefined){
+let data33 = data29.window;
+if(typeof data33 === "string"){
+if(!pattern1.test(data33)){
+const err66 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2169,11 +2098,8 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data29.maxLatencyP99 !== undefined){
-let data32 = data29.maxLatencyP99;
-if(typeof data32 === "string"){
-if(!pattern1.test(data32)){
-const err67 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err67 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2183,8 +2109,10 @@ vErrors.push(err67);
 errors++;
 }
 }
-else {
-const err68 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data29.minRequests !== undefined){
+let data34 = data29.minRequests;
+if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
+const err68 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2193,12 +2121,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data29.window !== undefined){
-let data33 = data29.window;
-if(typeof data33 === "string"){
-if(!pattern1.test(data33)){
-const err69 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(typeof data34 == "number"){
+if(data34 > 1000000 || isNaN(data34)){
+const err69 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2207,9 +2132,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-else {
-const err70 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data34 < 1 || isNaN(data34)){
+const err70 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2219,10 +2143,10 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data29.minRequests !== undefined){
-let data34 = data29.minRequests;
-if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
-const err71 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2231,49 +2155,15 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(typeof data34 == "number"){
-if(data34 > 1000000 || isNaN(data34)){
-const err72 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+else {
+const err72 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
-}
-errors++;
-}
-if(data34 < 1 || isNaN(data34)){
-const err73 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err74 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-}
-else {
-const err75 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
 }
 errors++;
 }
@@ -3075,12 +2965,8 @@ errors++;
 }
 if(data.outlierDetection !== undefined){
 let data16 = data.outlierDetection;
-const _errs42 = errors;
-let valid14 = false;
-let passing0 = null;
-const _errs43 = errors;
-if(false !== data16){
-const err34 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/oneOf/0/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant"};
+if((!(data16 && typeof data16 == "object" && !Array.isArray(data16))) && (typeof data16 !== "boolean")){
+const err34 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/type",keyword:"type",params:{type: schema15.properties.outlierDetection.type},message:"must be object,boolean"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3089,16 +2975,10 @@ vErrors.push(err34);
 }
 errors++;
 }
-var _valid1 = _errs43 === errors;
-if(_valid1){
-valid14 = true;
-passing0 = 0;
-}
-const _errs44 = errors;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 for(const key4 in data16){
 if(!((((key4 === "consecutiveGatewayFailures") || (key4 === "baseEjectionTime")) || (key4 === "maxEjectionTime")) || (key4 === "maxEjectionPercent"))){
-const err35 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+const err35 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3111,7 +2991,7 @@ errors++;
 if(data16.consecutiveGatewayFailures !== undefined){
 let data17 = data16.consecutiveGatewayFailures;
 if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
-const err36 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/oneOf/1/properties/consecutiveGatewayFailures/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err36 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3122,7 +3002,7 @@ errors++;
 }
 if(typeof data17 == "number"){
 if(data17 > 1000 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/oneOf/1/properties/consecutiveGatewayFailures/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+const err37 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3132,7 +3012,7 @@ vErrors.push(err37);
 errors++;
 }
 if(data17 < 1 || isNaN(data17)){
-const err38 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/oneOf/1/properties/consecutiveGatewayFailures/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+const err38 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3196,7 +3076,7 @@ errors++;
 if(data16.maxEjectionPercent !== undefined){
 let data20 = data16.maxEjectionPercent;
 if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
-const err43 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/oneOf/1/properties/maxEjectionPercent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err43 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3207,7 +3087,7 @@ errors++;
 }
 if(typeof data20 == "number"){
 if(data20 > 100 || isNaN(data20)){
-const err44 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/oneOf/1/properties/maxEjectionPercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+const err44 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3217,7 +3097,7 @@ vErrors.push(err44);
 errors++;
 }
 if(data20 < 0 || isNaN(data20)){
-const err45 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/oneOf/1/properties/maxEjectionPercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err45 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3229,8 +3109,13 @@ errors++;
 }
 }
 }
-else {
-const err46 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.circuitBreaker !== undefined){
+let data21 = data.circuitBreaker;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key5 in data21){
+if(!(((key5 === "maxConnections") || (key5 === "maxPendingRequests")) || (key5 === "maxRequests"))){
+const err46 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3239,19 +3124,11 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid1 = _errs44 === errors;
-if(_valid1 && valid14){
-valid14 = false;
-passing0 = [passing0, 1];
 }
-else {
-if(_valid1){
-valid14 = true;
-passing0 = 1;
-}
-}
-if(!valid14){
-const err47 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(data21.maxConnections !== undefined){
+let data22 = data21.maxConnections;
+if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
+const err47 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3260,24 +3137,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-else {
-errors = _errs42;
-if(vErrors !== null){
-if(_errs42){
-vErrors.length = _errs42;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.circuitBreaker !== undefined){
-let data21 = data.circuitBreaker;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key5 in data21){
-if(!(((key5 === "maxConnections") || (key5 === "maxPendingRequests")) || (key5 === "maxRequests"))){
-const err48 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(typeof data22 == "number"){
+if(data22 > 1000000 || isNaN(data22)){
+const err48 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3286,11 +3148,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data21.maxConnections !== undefined){
-let data22 = data21.maxConnections;
-if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
-const err49 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data22 < 1 || isNaN(data22)){
+const err49 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3299,9 +3158,12 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(typeof data22 == "number"){
-if(data22 > 1000000 || isNaN(data22)){
-const err50 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+if(data21.maxPendingRequests !== undefined){
+let data23 = data21.maxPendingRequests;
+if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
+const err50 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3310,8 +3172,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(data22 < 1 || isNaN(data22)){
-const err51 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data23 == "number"){
+if(data23 > 1000000 || isNaN(data23)){
+const err51 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3320,12 +3183,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-}
-if(data21.maxPendingRequests !== undefined){
-let data23 = data21.maxPendingRequests;
-if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
-const err52 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data23 < 0 || isNaN(data23)){
+const err52 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3334,9 +3193,12 @@ vErrors.push(err52);
 }
 errors++;
 }
-if(typeof data23 == "number"){
-if(data23 > 1000000 || isNaN(data23)){
-const err53 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+if(data21.maxRequests !== undefined){
+let data24 = data21.maxRequests;
+if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
+const err53 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3345,8 +3207,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(data23 < 0 || isNaN(data23)){
-const err54 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data24 == "number"){
+if(data24 > 1000000 || isNaN(data24)){
+const err54 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3355,12 +3218,8 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-}
-if(data21.maxRequests !== undefined){
-let data24 = data21.maxRequests;
-if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
-const err55 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data24 < 1 || isNaN(data24)){
+const err55 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3369,37 +3228,16 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(typeof data24 == "number"){
-if(data24 > 1000000 || isNaN(data24)){
-const err56 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err56];
 }
 else {
 vErrors.push(err56);
-}
-errors++;
-}
-if(data24 < 1 || isNaN(data24)){
-const err57 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
 }
 errors++;
 }
@@ -3409,7 +3247,31 @@ let data25 = data.retryBudget;
 if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
 for(const key6 in data25){
 if(!((key6 === "ratio") || (key6 === "minRetriesPerSecond"))){
-const err59 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+const err57 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data25.ratio !== undefined){
+let data26 = data25.ratio;
+if(typeof data26 == "number"){
+if(data26 > 100 || isNaN(data26)){
+const err58 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(data26 < 0 || isNaN(data26)){
+const err59 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3419,11 +3281,8 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data25.ratio !== undefined){
-let data26 = data25.ratio;
-if(typeof data26 == "number"){
-if(data26 > 100 || isNaN(data26)){
-const err60 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+else {
+const err60 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3432,8 +3291,11 @@ vErrors.push(err60);
 }
 errors++;
 }
-if(data26 < 0 || isNaN(data26)){
-const err61 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data25.minRetriesPerSecond !== undefined){
+let data27 = data25.minRetriesPerSecond;
+if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
+const err61 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3442,9 +3304,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(typeof data27 == "number"){
+if(data27 > 1000000 || isNaN(data27)){
+const err62 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3453,11 +3315,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-if(data25.minRetriesPerSecond !== undefined){
-let data27 = data25.minRetriesPerSecond;
-if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
-const err63 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data27 < 0 || isNaN(data27)){
+const err63 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3466,9 +3325,11 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(typeof data27 == "number"){
-if(data27 > 1000000 || isNaN(data27)){
-const err64 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+}
+else {
+const err64 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3477,39 +3338,16 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data27 < 0 || isNaN(data27)){
-const err65 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data.allowMode !== undefined){
+let data28 = data.allowMode;
+if(!((data28 === "enforce") || (data28 === "audit"))){
+const err65 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err66 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err66];
-}
-else {
-vErrors.push(err66);
-}
-errors++;
-}
-}
-if(data.allowMode !== undefined){
-let data28 = data.allowMode;
-if(!((data28 === "enforce") || (data28 === "audit"))){
-const err67 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err67];
-}
-else {
-vErrors.push(err67);
 }
 errors++;
 }
@@ -3522,7 +3360,32 @@ for(let i2=0; i2<len2; i2++){
 let data30 = data29[i2];
 if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
 if(data30.from === undefined){
-const err68 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+const err66 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+for(const key7 in data30){
+if(!(((key7 === "from") || (key7 === "methods")) || (key7 === "paths"))){
+const err67 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+if(data30.from !== undefined){
+let data31 = data30.from;
+if(Array.isArray(data31)){
+if(data31.length < 1){
+const err68 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3531,9 +3394,12 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key7 in data30){
-if(!(((key7 === "from") || (key7 === "methods")) || (key7 === "paths"))){
-const err69 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+const len3 = data31.length;
+for(let i3=0; i3<len3; i3++){
+let data32 = data31[i3];
+if(typeof data32 === "string"){
+if(func2(data32) < 1){
+const err69 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3543,11 +3409,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data30.from !== undefined){
-let data31 = data30.from;
-if(Array.isArray(data31)){
-if(data31.length < 1){
-const err70 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err70 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3556,12 +3419,10 @@ vErrors.push(err70);
 }
 errors++;
 }
-const len3 = data31.length;
-for(let i3=0; i3<len3; i3++){
-let data32 = data31[i3];
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err71 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3571,8 +3432,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-else {
-const err72 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.methods !== undefined){
+let data33 = data30.methods;
+if(Array.isArray(data33)){
+if(data33.length < 1){
+const err72 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3581,10 +3445,12 @@ vErrors.push(err72);
 }
 errors++;
 }
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len4 = data33.length;
+for(let i4=0; i4<len4; i4++){
+let data34 = data33[i4];
+if(typeof data34 === "string"){
+if(!pattern13.test(data34)){
+const err73 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3594,11 +3460,8 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data30.methods !== undefined){
-let data33 = data30.methods;
-if(Array.isArray(data33)){
-if(data33.length < 1){
-const err74 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err74 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3607,12 +3470,10 @@ vErrors.push(err74);
 }
 errors++;
 }
-const len4 = data33.length;
-for(let i4=0; i4<len4; i4++){
-let data34 = data33[i4];
-if(typeof data34 === "string"){
-if(!pattern13.test(data34)){
-const err75 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3622,8 +3483,11 @@ vErrors.push(err75);
 errors++;
 }
 }
-else {
-const err76 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data30.paths !== undefined){
+let data35 = data30.paths;
+if(Array.isArray(data35)){
+if(data35.length < 1){
+const err76 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3632,10 +3496,12 @@ vErrors.push(err76);
 }
 errors++;
 }
-}
-}
-else {
-const err77 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len5 = data35.length;
+for(let i5=0; i5<len5; i5++){
+let data36 = data35[i5];
+if(typeof data36 === "string"){
+if(!pattern21.test(data36)){
+const err77 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3645,11 +3511,8 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data30.paths !== undefined){
-let data35 = data30.paths;
-if(Array.isArray(data35)){
-if(data35.length < 1){
-const err78 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+else {
+const err78 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3658,12 +3521,10 @@ vErrors.push(err78);
 }
 errors++;
 }
-const len5 = data35.length;
-for(let i5=0; i5<len5; i5++){
-let data36 = data35[i5];
-if(typeof data36 === "string"){
-if(!pattern21.test(data36)){
-const err79 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+}
+else {
+const err79 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3673,8 +3534,9 @@ vErrors.push(err79);
 errors++;
 }
 }
+}
 else {
-const err80 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err80 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3686,36 +3548,12 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err81 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err81];
 }
 else {
 vErrors.push(err81);
-}
-errors++;
-}
-}
-}
-else {
-const err82 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err82];
-}
-else {
-vErrors.push(err82);
-}
-errors++;
-}
-}
-}
-else {
-const err83 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err83];
-}
-else {
-vErrors.push(err83);
 }
 errors++;
 }
@@ -3758,12 +3596,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err84 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err82 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err84];
+vErrors = [err82];
 }
 else {
-vErrors.push(err84);
+vErrors.push(err82);
 }
 errors++;
 }
@@ -4112,4 +3950,4 @@ return errors === 0;
 }
 
 // The schema itself, to say what a refused value should look like and suggest field names.
-export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"anyOf":[{"required":["host"]},{"required":["endpoints"]}],"properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"anyOf":[{"required":["maxErrorRate"]},{"required":["maxLatencyP99"]}],"description":"Canary guard: a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default); false turns it off.","oneOf":[{"const":false},{"type":"object","additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}}]},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
+export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};

@@ -52,10 +52,11 @@ export interface RawService extends RawPolicyOptions {
   serviceAccount?: string;
   port?: number;
   mtls?: MtlsMode;
+  protocol?: 'http' | 'http2' | 'grpc';
   versions?: Record<string, { host?: string; port?: number; endpoints?: string[] }>;
   loadBalancer?: 'peak-ewma' | 'round-robin' | 'least-request';
   outlierDetection?:
-    | false
+    | boolean
     | {
         consecutiveGatewayFailures?: number;
         baseEjectionTime?: string;
@@ -138,6 +139,8 @@ export interface RetryPolicy {
   readonly onReset: boolean;
   /** Upstream status codes that trigger a retry. */
   readonly statuses: ReadonlySet<number>;
+  /** gRPC status codes (from grpc-status) that trigger a retry of a gRPC call. */
+  readonly grpcStatuses: ReadonlySet<number>;
   readonly perTryTimeoutMs: number;
 }
 
@@ -151,6 +154,8 @@ export interface CompiledService {
   readonly fqdn: string;
   readonly port: number;
   readonly mtls: MtlsMode;
+  /** How the app speaks (`http` = HTTP/1.1); the sidecars talk to it, and to each other for it, the same way. */
+  readonly protocol: 'http' | 'http2' | 'grpc';
   readonly versions: ReadonlyMap<string, VersionTarget>;
   readonly routes: readonly CompiledRoute[];
   readonly timeoutMs: number;

@@ -13,11 +13,11 @@ import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../error
 import { type Downstream, type DownstreamRequest, trailersOf, trailersReach } from './downstream.ts';
 import { copyResponseHeaders } from './headers.ts';
 import { type AttemptOutcome, decideRetry, type RetryDecision } from './retry.ts';
-import { type Endpoint, singleEndpoint, type Upstream } from './upstream.ts';
+import { type Endpoint, singleEndpoint, type Transport, type Upstream } from './upstream.ts';
 
 export interface CallPlan {
   /** The one place to send every attempt; ignored when `upstream` is given. */
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: Transport;
   /** Chooses an endpoint per attempt (balancing, retries elsewhere). */
   readonly upstream?: Upstream;
   readonly method: string;

@@ -24,6 +24,8 @@ export interface AttemptFacts {
   readonly raceRetried: boolean;
   /** The route's whole-request deadline has passed. */
   readonly deadlinePassed: boolean;
+  /** The retry budget allows one more retry (absent: yes). */
+  readonly budgetAllows?: boolean;
 }
 
 /**
@@ -50,7 +52,8 @@ const GIVE_UP: Partial<Record<Flag, RetryDecision>> = {
 
 export function decideRetry(f: AttemptFacts): RetryDecision {
   const { outcome, policy } = f;
-  const budgetLeft = policy !== null && f.attempt <= policy.attempts && !f.deadlinePassed;
+  const budgetLeft =
+    policy !== null && f.attempt <= policy.attempts && !f.deadlinePassed && f.budgetAllows !== false;
   if (typeof outcome === 'number') {
     const retriable = policy?.statuses.has(outcome) === true;
     if (!retriable) return FORWARD;

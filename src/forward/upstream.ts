@@ -22,6 +22,10 @@ export interface Upstream {
   pick(attempt: number, tried: ReadonlySet<string>): Endpoint | ProxyError;
   /** How an attempt on `key` ended, with the time to its response headers or failure. */
   report?(key: string, outcome: AttemptOutcome, latencyMs: number): void;
+  /** Asked before each retry a policy allows: false when the retry budget is spent (no retry then). */
+  retryAllowed?(): boolean;
+  /** The exchange is over, however it ended (a balancer frees what the last attempt held). */
+  finished?(): void;
 }
 
 /** The plan's single `dispatcher`, as an Upstream with one endpoint. */

@@ -4,6 +4,7 @@
 // mesh.ts (the other counters), exposition.ts (registry and formats).
 import type { Registry } from 'prom-client';
 import { createExposition } from './metrics/exposition.ts';
+import { createBalanceMetrics } from './metrics/balance.ts';
 import { createMeshCounters } from './metrics/mesh.ts';
 import { createRecorders, createRequestFamilies } from './metrics/recorder.ts';
 import type { MeshMetrics } from './types.ts';
@@ -22,6 +23,7 @@ export function createMetrics(opts: { istioCompat: boolean }): MeshletMetrics {
     registry: exposition.registry,
     recorder,
     ...createMeshCounters(exposition.add),
+    balance: createBalanceMetrics(exposition.add),
     render: exposition.render,
   };
 }

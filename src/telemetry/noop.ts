@@ -1,11 +1,14 @@
 // Telemetry that records nothing: used when metrics or tracing are turned off.
+import { noopBalanceMetrics } from './metrics/balance.ts';
 import type { MeshMetrics, MeshTracing, RequestRecorder } from './types.ts';
 
 const noopRecorder: RequestRecorder = { record() {} };
 
 export const noopMetrics: MeshMetrics = {
   recorder: () => noopRecorder,
+  balance: noopBalanceMetrics,
   authzDenied() {},
+  rateLimited() {},
   configReload() {},
   tlsHandshakeFailure() {},
   tcp: () => ({ opened() {}, bytes() {} }),

@@ -3,6 +3,7 @@
 // an endpoint is configured); noop.ts when off.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResponseFlags } from '../errors.ts';
+import type { BalanceMetrics } from './metrics/balance.ts';
 
 /**
  * The request labels (docs/observability.md) that do not change per request for
@@ -52,7 +53,11 @@ export interface TcpRecorder {
 
 export interface MeshMetrics {
   recorder(labels: StaticRequestLabels): RequestRecorder;
+  /** Endpoints, ejections, overflows, retries and the canary guard (metrics/balance.ts). */
+  readonly balance: BalanceMetrics;
   authzDenied(sourcePrincipal: string, destinationService: string, mode: 'enforce' | 'audit'): void;
+  /** One request the service's rate limit refused (429 RL); plaintext callers are `unknown`. */
+  rateLimited(destinationService: string, sourcePrincipal: string): void;
   configReload(result: 'success' | 'failure', hash: string | null): void;
   tlsHandshakeFailure(direction: 'inbound' | 'outbound', reason: string): void;
   /** Counts passthrough TCP connections with these labels. */

@@ -13,57 +13,79 @@ describe('CircuitBreaker', () => {
     assert.deepEqual(BREAKER_DEFAULTS, { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024 });
   });
 
-  it('pending overflow: the request past maxPendingRequests is refused with "pending"', () => {
-    const b = new CircuitBreaker({ maxConnections: 100, maxPendingRequests: 5, maxRequests: 100 });
-    const leases = Array.from({ length: 5 }, () => admit(b));
+  it('past maxConnections requests wait; past maxPendingRequests they are refused with "pending"', () => {
+    const b = new CircuitBreaker({ maxConnections: 2, maxPendingRequests: 3, maxRequests: 100 });
+    const running = [admit(b), admit(b)];
+    assert.ok(running.every((l) => l.running));
+    const waiting = [admit(b), admit(b), admit(b)];
+    assert.ok(waiting.every((l) => !l.running));
     assert.equal(b.tryAcquire(), 'pending');
-    leases[0]!.started();
-    admit(b);
-    assert.equal(b.tryAcquire(), 'pending');
+    assert.deepEqual(b.counts, { pending: 3, active: 2 });
   });
 
-  it('requests overflow: in flight (pending + started) past maxRequests is refused with "requests"', () => {
+  it('a finished request hands its connection to the oldest waiting one, in order', () => {
+    const b = new CircuitBreaker({ maxConnections: 1, maxPendingRequests: 5, maxRequests: 100 });
+    const first = admit(b);
+    const started: number[] = [];
+    const waiting = [admit(b), admit(b)];
+    for (const [i, l] of waiting.entries()) {
+      l.whenRunning(() => {
+        started.push(i);
+      });
+    }
+    first.release();
+    assert.deepEqual(started, [0]);
+    waiting[0]!.release();
+    assert.deepEqual(started, [0, 1]);
+    assert.ok(waiting[1]!.running);
+  });
+
+  it('a waiting request that is released leaves the queue without running', () => {
+    const b = new CircuitBreaker({ maxConnections: 1, maxPendingRequests: 1, maxRequests: 100 });
+    const first = admit(b);
+    const waiting = admit(b);
+    let ran = false;
+    waiting.whenRunning(() => {
+      ran = true;
+    });
+    waiting.release();
+    assert.deepEqual(b.counts, { pending: 0, active: 1 });
+    first.release();
+    assert.equal(ran, false);
+    assert.deepEqual(b.counts, { pending: 0, active: 0 });
+  });
+
+  it('requests overflow: running plus waiting past maxRequests is refused with "requests"', () => {
     const b = new CircuitBreaker({ maxConnections: 100, maxPendingRequests: 100, maxRequests: 3 });
     const leases = [admit(b), admit(b), admit(b)];
-    for (const l of leases) l.started();
     assert.equal(b.tryAcquire(), 'requests');
     leases[1]!.release();
     admit(b);
   });
 
-  it('connections overflow: at maxConnections with every connection busy, refused with "connections"', () => {
-    const b = new CircuitBreaker({ maxConnections: 2, maxPendingRequests: 100, maxRequests: 100 });
-    b.connectionOpened();
-    b.connectionOpened();
-    const [x, y] = [admit(b), admit(b)];
-    x.started();
-    y.started();
+  it('connections overflow: every connection busy and no waiting allowed is refused with "connections"', () => {
+    const b = new CircuitBreaker({ maxConnections: 2, maxPendingRequests: 0, maxRequests: 100 });
+    const [, y] = [admit(b), admit(b)];
     assert.equal(b.tryAcquire(), 'connections');
-    y.release();
+    y!.release();
     admit(b);
     assert.equal(b.tryAcquire(), 'connections');
-    b.connectionClosed();
-    admit(b);
   });
 
-  it('release and started are idempotent, and counts return to zero', () => {
+  it('release is idempotent, and counts return to zero', () => {
     const b = new CircuitBreaker();
     const l = admit(b);
-    l.started();
-    l.started();
     l.release();
     l.release();
-    const p = admit(b);
-    p.release();
-    p.started();
-    assert.deepEqual(b.counts, { connections: 0, pending: 0, active: 0 });
+    assert.deepEqual(b.counts, { pending: 0, active: 0 });
   });
 
-  it('new limits apply to requests in flight at once', () => {
-    const b = new CircuitBreaker();
+  it('new limits apply to requests in flight at once, and a raised connection limit starts waiting ones', () => {
+    const b = new CircuitBreaker({ maxConnections: 1, maxPendingRequests: 10, maxRequests: 100 });
     admit(b);
-    admit(b);
-    b.setLimits({ ...BREAKER_DEFAULTS, maxRequests: 2 });
+    const waiting = admit(b);
+    b.setLimits({ ...BREAKER_DEFAULTS, maxConnections: 2, maxRequests: 2 });
+    assert.ok(waiting.running);
     assert.equal(b.tryAcquire(), 'requests');
   });
 });
