@@ -304,10 +304,11 @@ export function formatExplanation(e: Explanation): string {
     a.caller === null
       ? ''
       : ` for ${a.caller}${a.principal !== null && a.principal !== a.caller ? ` (${a.principal})` : ''}`;
-  const mode = a.mode === 'audit' ? ', audit mode' : '';
-  out.push(
-    `${pad('allow')}${a.verdict}${who}${a.rule === null ? '' : `: rule #${a.rule}`}${mode}${a.verdict === 'allowed' && a.rule !== null ? '' : ` (${a.reason})`}`,
-  );
+  const verdict = a.verdict === 'audit' ? 'allowed' : a.verdict;
+  const rule = a.rule === null ? '' : `: rule #${a.rule}`;
+  const why = a.verdict === 'allowed' && a.rule !== null ? '' : ` (${a.reason})`;
+  const audit = a.verdict === 'audit' ? ' in audit mode, whose rules would deny it' : '';
+  out.push(`${pad('allow')}${verdict}${who}${rule}${audit}${why}`);
   if (e.policies.length > 0) {
     out.push('policies');
     const width = Math.max(...e.policies.map((p) => p.name.length));
