@@ -3,9 +3,9 @@
 // two snapshots of the cumulative counters into rates, success rates and p99s,
 // and re-reads /config only when its hash or last rejected edit changes.
 // Every value goes into the page with textContent (config values are user text).
-// Kept free of backquotes and dollar-brace so it can live in this string.
+// Kept free of backquotes, dollar-brace and backslashes so it can live in this string.
 
-export const PAGE_SCRIPT = String.raw`'use strict';
+export const PAGE_SCRIPT = `'use strict';
 (function () {
   var POLL_MS = 1500;
   var previous = null;
@@ -69,11 +69,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     byId('running').textContent = m ? 'meshlet ' + m.version + ' (' + String(m.commit).slice(0, 12) + ', node ' + m.node + ')' : '';
     byId('config-line').textContent = 'config ' + String(cfg.hash).slice(0, 12) + ' from ' + cfg.source + ', loaded ' + cfg.loadedAt + ', mTLS ' + cfg.mtls;
     var blocks = [];
-    var guards = [];
     (cfg.services || []).forEach(function (s) {
       var rows = (s.routes || []).map(function (r, i) {
         var name = r.name || 'route ' + (i + 1);
-        if (r.guard) guards.push({ service: s.name, route: name, guard: r.guard });
         var target = r.split ? splitBar(s.name, name, r.split) : el('span', { text: r.redirect ? 'redirect' : '-' });
         return el('tr', null, [el('td', { text: name }), el('td', { text: matchText(r.match) }), el('td', null, [target])]);
       });
@@ -90,11 +88,17 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
     if (blocks.length === 0) blocks.push(el('p', { className: 'muted', text: 'No services in the config.' }));
     fill('routes', blocks);
-    if (cfg.guards) guards.push({ service: '', route: '', guard: cfg.guards });
+    // Canary guards (absent before balancing, or on a multi-worker primary): tripped versions get no new requests.
+    var guards = Array.isArray(cfg.canaryGuards) ? cfg.canaryGuards : [];
     show('guards-section', guards.length > 0);
-    fill('guards', guards.map(function (g) {
-      return el('div', null, [el('h3', { text: (g.service + ' ' + g.route).trim() || 'guards' }), tableOf(g.guard)]);
-    }));
+    fill('guards', [tableOf(guards.map(function (g) {
+      var tripped = g.tripped || [];
+      return {
+        service: g.service, route: g.route, baseline: g.baseline,
+        state: tripped.length === 0 ? 'watching' : 'tripped',
+        tripped: tripped.length === 0 ? '-' : tripped
+      };
+    }))]);
     var rejected = cfg.lastReloadError;
     show('rejected-section', !!rejected);
     if (rejected) {
@@ -125,7 +129,13 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     }
     return el('span', { text: value === undefined || value === null ? '-' : String(value) });
   }
-  function cell(v) { return v !== null && typeof v === 'object' ? tableOf(v) : el('span', { text: v === undefined || v === null ? '-' : String(v) }); }
+  function cell(v) {
+    if (v !== null && typeof v === 'object') return tableOf(v);
+    if (typeof v === 'number' && !Number.isInteger(v)) v = Math.round(v * 10) / 10;
+    var span = el('span', { text: v === undefined || v === null ? '-' : String(v) });
+    if (v === 'tripped' || v === 'ejected') span.className = 'bad';
+    return span;
+  }
 
   // histogram_quantile over the buckets' increase between two snapshots.
   function quantile(q, before, after) {
