@@ -26,6 +26,7 @@ import { capturedDstOf, type Listener, recordOriginalDst, routeConnection } from
 import { addForwardedHeaders } from './forwarded.ts';
 import { createHttpServer } from './http.ts';
 import { attempt, replyError } from './rescue.ts';
+import { createRateLimitStep } from './steps/rate-limit.ts';
 import { createUpgradeStep } from './upgrade.ts';
 
 export type { InboundSecurity } from '../authz/enforce.ts';
@@ -58,6 +59,7 @@ export function createInboundListener(
       pathOf(req.url ?? '/'),
       upgrade,
     );
+  const rateLimit = createRateLimitStep(sidecar.config, sidecar.metrics);
   const resolve = (req: IncomingMessage, permit: Permit) =>
     attempt(() => {
       if (permit.denied !== null) throw permit.denied;
@@ -78,6 +80,7 @@ export function createInboundListener(
       obs.finish(target.status, target.flag);
       return;
     }
+    if (rateLimit(req, res, permit.principal, obs.finish)) return;
     addForwardedHeaders(headers, facts, req.socket, permit.mtls ? 'https' : 'http', requestId);
     if (permit.principal !== null) headers.push('x-forwarded-client-cert', xfcc(permit.principal));
     obs.span?.inject(headers);

@@ -211,18 +211,18 @@ export function resolveOutbound(
   // A listed service without a matching route: 404, as Envoy and the Gateway API mesh profile answer.
   if (route === null)
     throw new ProxyError('NR', `no route of service '${service.name}' matches ${method} ${path}`);
-  const version = pickVersion(
-    route,
-    random,
-    route.sticky === null ? undefined : stickyKeyOf(route, req.headers),
-  );
+  // A route that only redirects has no version: nothing is forwarded.
+  const version =
+    route.targets.length === 0
+      ? null
+      : pickVersion(route, random, route.sticky === null ? undefined : stickyKeyOf(route, req.headers));
   // Never a silent plaintext downgrade: without certificates the connector fails (UF).
   const peerId = service.mtls !== 'disable' ? service.spiffeId : null;
   return {
     service,
     route,
     version,
-    origin: version.origin,
+    origin: version?.origin ?? '',
     path: target,
     peerId,
     authority: key,

@@ -5,10 +5,12 @@ import { type CounterSeries, type Family, ValueFamily } from './series.ts';
 
 /** Distinct TLS failure reasons kept as label values; later ones are counted as `other`. */
 const MAX_TLS_REASONS = 32;
+/** Distinct rate-limited callers kept as label values; later ones are counted as `other`. */
+const MAX_RATE_LIMITED_PRINCIPALS = 64;
 
 export type MeshCounters = Pick<
   MeshMetrics,
-  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped' | 'tcp'
+  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped' | 'tcp' | 'rateLimited'
 >;
 
 export function createMeshCounters(add: <T extends Family>(family: T) => T): MeshCounters {
@@ -49,6 +51,14 @@ export function createMeshCounters(add: <T extends Family>(family: T) => T): Mes
   );
   const tcpBytes = add(new ValueFamily('meshlet_tcp_bytes_total', 'Passthrough TCP bytes.', 'counter'));
 
+  const rateLimitedFamily = add(
+    new ValueFamily(
+      'meshlet_rate_limited_total',
+      "Requests refused by the service's rate limit (429 RL), by verified caller.",
+      'counter',
+    ),
+  );
+  const rateLimited = new Map<string, CounterSeries>();
   const denied = new Map<string, Map<string, [CounterSeries, CounterSeries]>>();
   const tlsReasons = new Map<string, CounterSeries>();
 
@@ -90,6 +100,20 @@ export function createMeshCounters(add: <T extends Family>(family: T) => T): Mes
 
     tracingSpanDropped() {
       spansDropped.value++;
+    },
+
+    rateLimited(destinationService, sourcePrincipal) {
+      const key = `${destinationService}\u0000${sourcePrincipal}`;
+      let s = rateLimited.get(key);
+      if (s === undefined) {
+        const keep = rateLimited.size < MAX_RATE_LIMITED_PRINCIPALS;
+        s = rateLimitedFamily.series({
+          destination_service: destinationService,
+          source_principal: keep ? sourcePrincipal || 'unknown' : 'other',
+        });
+        if (keep) rateLimited.set(key, s);
+      }
+      s.value++;
     },
 
     tcp(labels) {
