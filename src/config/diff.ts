@@ -19,21 +19,39 @@ export interface Change {
 
 type Json = unknown;
 
-// Route options shown as written; the service's are its routes' defaults.
+// Route options compared as written.
 const ROUTE_OPTIONS = ['fault', 'mirror', 'headers', 'redirect', 'rewrite', 'guard'] as const;
-const SERVICE_OPTIONS = [
-  'fault',
-  'mirror',
-  'headers',
-  'redirect',
-  'rewrite',
-  'rateLimit',
-  'loadBalancer',
-  'outlierDetection',
-  'circuitBreaker',
-  'retryBudget',
-  'allowMode',
-] as const;
+// Settings compared in their compiled form; any other key is compared as written.
+const MESH_KEYS = new Set([
+  'trustDomain',
+  'mtls',
+  'outboundTrafficPolicy',
+  'tracing',
+  'upstreamIdleTimeout',
+  'streamIdleTimeout',
+  'services',
+]);
+const SERVICE_KEYS = new Set([
+  'namespace',
+  'serviceAccount',
+  'port',
+  'mtls',
+  'versions',
+  'timeout',
+  'streamIdleTimeout',
+  'retries',
+  'routes',
+  'allow',
+]);
+
+/** Keys either side has that are not in `handled`, in a stable order. */
+function otherKeys(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  handled: ReadonlySet<string>,
+): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !handled.has(k)).sort();
+}
 
 export function diffMeshes(before: CompiledMesh, after: CompiledMesh): Change[] {
   const out: Change[] = [];
@@ -44,6 +62,10 @@ export function diffMeshes(before: CompiledMesh, after: CompiledMesh): Change[] 
   mesh('tracing', before.tracing, after.tracing);
   mesh('upstreamIdleTimeout', ms(before.upstreamIdleTimeoutMs), ms(after.upstreamIdleTimeoutMs));
   mesh('streamIdleTimeout', ms(before.streamIdleTimeoutMs), ms(after.streamIdleTimeoutMs));
+  // Any other mesh-wide setting (accessLog, ...), as written.
+  const rawA = before.raw as Record<string, unknown>;
+  const rawB = after.raw as Record<string, unknown>;
+  for (const key of otherKeys(rawA, rawB, MESH_KEYS)) mesh(key, rawA[key] ?? null, rawB[key] ?? null);
   for (const [name, a] of before.services) {
     const b = after.services.get(name);
     if (b === undefined)
@@ -82,7 +104,10 @@ function diffService(
   cmp('timeout', ms(a.timeoutMs), ms(b.timeoutMs));
   cmp('streamIdleTimeout', ms(a.streamIdleTimeoutMs), ms(b.streamIdleTimeoutMs));
   cmp('retries', retries(a), retries(b));
-  for (const key of SERVICE_OPTIONS) cmp(key, rawA[key] ?? null, rawB[key] ?? null);
+  // The route options and every other service setting, as written.
+  const optsA = rawA as Record<string, unknown>;
+  const optsB = rawB as Record<string, unknown>;
+  for (const key of otherKeys(optsA, optsB, SERVICE_KEYS)) cmp(key, optsA[key] ?? null, optsB[key] ?? null);
   diffAllow(out, scope, meshA, meshB, rawA, rawB);
   diffRoutes(out, a, b, rawA, rawB);
 }

@@ -198,6 +198,19 @@ service ratings
 // header names in upper case, durations in ms, a lone method as a list,
 // `from` entries as ns/<ns>/sa/<account>. Decisions must not change, and diff
 // must say so; any real edit to a split must show.
+describe('diffMeshes: settings compared as written', () => {
+  it('reports mesh-wide and service settings it has no compiled form for (accessLog, rateLimit, loadBalancer)', () => {
+    const before = load('services:\n  r:\n    versions: { v1: { host: a } }\n');
+    const after = load(
+      'accessLog: { enabled: true }\nservices:\n  r:\n    versions: { v1: { host: a } }\n    loadBalancer: round-robin\n    rateLimit: { requestsPerSecond: 50, burst: 10 }\n',
+    );
+    assert.deepEqual(
+      diffMeshes(before, after).map((c) => `${c.kind} ${c.scope}: ${c.what}`),
+      ['added mesh: accessLog', 'added service r: loadBalancer', 'added service r: rateLimit'],
+    );
+  });
+});
+
 describe('meshlet diff (property)', () => {
   const NAMES = ['reviews', 'ratings', 'details'];
   const routeArb = fc.record(
