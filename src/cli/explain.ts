@@ -276,6 +276,8 @@ export function formatExplanation(e: Explanation): string {
       }`,
     );
   }
+  if (e.draw !== null && e.sticky?.key != null)
+    out.push(`${pad('draw')}${e.draw.random} would pick ${e.draw.version} for a request without the key`);
   if (e.route !== null) {
     out.push(
       `${pad('version')}${

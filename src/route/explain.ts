@@ -132,6 +132,8 @@ export interface Explanation {
     /** The version that key pins while the weights hold; null without a key. */
     readonly version: string | null;
   } | null;
+  /** The version the given random draw picks by weight, whether or not a sticky key overrides it. */
+  readonly draw: { readonly random: number; readonly version: string } | null;
   /** The version the data path picks for this request: null when it depends on a random draw not given. */
   readonly version: string | null;
   /** Why `version` is what it is: `only version`, `sticky key`, `random draw 0.42`, or `random`. */
@@ -186,6 +188,7 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
     request,
     config,
     sticky: null,
+    draw: null,
     version: null,
     pickedBy: null,
     upstream: null,
@@ -282,6 +285,10 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
     route: route.name,
     split: shares(service, route, rawRoute),
     sticky,
+    draw:
+      input.random === undefined || route.targets.length === 0
+        ? null
+        : { random: input.random, version: pickVersion(route, () => input.random!, undefined).name },
     version: known ? (picked?.name ?? null) : null,
     pickedBy,
     upstream: known && picked !== null ? steered.origin : null,
@@ -566,6 +573,7 @@ function ordered(e: Explanation): Explanation {
     route: e.route,
     split: e.split,
     sticky: e.sticky,
+    draw: e.draw,
     version: e.version,
     pickedBy: e.pickedBy,
     upstream: e.upstream,

@@ -133,6 +133,24 @@ policies
     );
   });
 
+  it('with a sticky key and a draw, shows both the pinned version and what the draw would pick', () => {
+    const r = meshlet([
+      '--config',
+      'mesh.yaml',
+      '--host',
+      'reviews',
+      '-H',
+      'x-user: bill',
+      '--random',
+      '0.97',
+      '/api/1',
+    ]);
+    assert.match(
+      r.stdout,
+      /\nsticky {5}header x-user: key 'bill' pins v1 while the weights hold\ndraw {7}0\.97 would pick v2 for a request without the key\nversion {4}v1 \(sticky key\) -> http:\/\/reviews-v1:9080\n/,
+    );
+  });
+
   it('--seed draws the same value every time', () => {
     const a = meshlet(['--config', 'mesh.yaml', '--host', 'reviews', '--seed', '7', '-o', 'json', '/api/1']);
     const e = JSON.parse(a.stdout);
