@@ -14,6 +14,8 @@ import { authorize, type InboundSecurity, type Permit } from '../authz/enforce.t
 import type { MtlsMode } from '../config/types.ts';
 import { UpstreamCall } from '../forward/call.ts';
 import { copyRequestHeaders, IDENTITY_HEADERS } from '../forward/headers.ts';
+import { upstreamProtocolOf } from '../forward/transport/select.ts';
+import { addGrpcHeaders, callDeadlineMs, grpcCallOf } from '../grpc/call.ts';
 import { pathOf } from '../route/match.ts';
 import { resolveInbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
@@ -24,8 +26,8 @@ import { type InboundTls, isTlsClientHello, readFirstByte } from '../tls/inbound
 import { workloadSpiffeId } from '../tls/spiffe.ts';
 import { capturedDstOf, type Listener, recordOriginalDst, routeConnection } from './accept.ts';
 import { addForwardedHeaders } from './forwarded.ts';
-import { createHttpServer } from './http.ts';
-import { attempt, replyError } from './rescue.ts';
+import { createFrontDoor } from './front-door.ts';
+import { attempt, naming, replyError } from './rescue.ts';
 import { createRateLimitStep } from './steps/rate-limit.ts';
 import { createUpgradeStep } from './upgrade.ts';
 
@@ -80,27 +82,34 @@ export function createInboundListener(
       obs.finish(target.status, target.flag);
       return;
     }
+    obs.origin = target.origin;
     if (rateLimit(req, res, permit.principal, obs.finish)) return;
     addForwardedHeaders(headers, facts, req.socket, permit.mtls ? 'https' : 'http', requestId);
     if (permit.principal !== null) headers.push('x-forwarded-client-cert', xfcc(permit.principal));
     obs.span?.inject(headers);
     const mesh = sidecar.config.current;
+    const own = mesh.services.get(self.service);
+    const grpc = grpcCallOf(req.headers, target.path);
+    addGrpcHeaders(headers, grpc);
     new UpstreamCall(
       req,
       res,
       {
-        upstream: sidecar.pools.upstream(target.origin, null),
-        streamIdleTimeoutMs: (mesh.services.get(self.service) ?? mesh).streamIdleTimeoutMs,
+        // The app is spoken to in its service's protocol (forward/transport/select.ts).
+        upstream: sidecar.pools.via(upstreamProtocolOf(own?.protocol)).upstream(target.origin, null),
+        streamIdleTimeoutMs: (own ?? mesh).streamIdleTimeoutMs,
         method: req.method!,
         path: target.path,
         headers,
-        timeoutMs: 0,
+        // The caller's grpc-timeout, so the app's work stops with the caller's deadline.
+        timeoutMs: callDeadlineMs(0, grpc),
         retry: null,
+        grpc: grpc === null ? null : obs,
         responseHeaders: null,
         hasBody: facts.hasBody,
       },
       obs.finish,
-      replyError,
+      (r, err) => replyError(r, naming(err, obs.where)),
     ).start();
   };
 
@@ -123,7 +132,7 @@ export function createInboundListener(
     upgrade.forward(req, socket, head, obs, target.origin, null);
   };
 
-  const http = createHttpServer(sidecar, {
+  const door = createFrontDoor(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
     rejected: (err) =>
@@ -143,14 +152,14 @@ export function createInboundListener(
   const server = createServer({ noDelay: true }, (socket) => {
     recordOriginalDst(socket);
     const m = tls === null ? 'disable' : mode();
-    if (m === 'disable') return routeConnection(sidecar, http, 'inbound', socket);
+    if (m === 'disable') return routeConnection(sidecar, door, 'inbound', socket);
     if (m === 'strict') return tls!.accept(socket);
-    // permissive: a TLS ClientHello starts with 0x16, plaintext HTTP with a method letter.
+    // permissive: a TLS ClientHello starts with 0x16, plaintext HTTP with a method letter (or the h2 preface's P).
     void readFirstByte(socket, sidecar.limits.headersTimeoutMs).then((first) => {
       if (first === null) socket.destroy();
       else if (isTlsClientHello(first)) tls!.accept(socket);
-      else routeConnection(sidecar, http, 'inbound', socket);
+      else routeConnection(sidecar, door, 'inbound', socket);
     });
   });
-  return { server, http };
+  return { server, ...door };
 }

@@ -55,6 +55,8 @@ export class Observation {
   #done = false;
   /** host:port of the endpoint the request went to, when the forward step knows it. */
   endpoint: string | null = null;
+  /** `http://host:port` the request is sent to, when only the listener learns it (inbound: the app). */
+  origin: string | null = null;
 
   constructor(ctx: ObserveContext, req: ObservedRequest, started: number) {
     this.#ctx = ctx;
@@ -84,7 +86,7 @@ export class Observation {
   };
 
   #endpoint(): string | null {
-    const origin = this.#req.access.origin;
+    const origin = this.origin ?? this.#req.access.origin;
     return this.endpoint ?? (origin === null ? null : origin.slice(origin.indexOf('//') + 2));
   }
 

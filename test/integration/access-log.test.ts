@@ -66,7 +66,11 @@ ${extra}`;
   before(async () => {
     closed = await freePort();
     closedToo = await freePort();
-    sidecar = await startSidecar({ configText: mesh('accessLog: { enabled: true }') });
+    sidecar = await startSidecar({
+      configText: mesh('accessLog: { enabled: true }'),
+      // No app behind this pod: inbound calls fail to connect.
+      env: { MESHLET_APP_PORT: String(closedToo) },
+    });
   });
   after(async () => {
     await sidecar?.stop();
@@ -105,6 +109,24 @@ ${extra}`;
         .output()
         .split('\n')
         .some((l) => l.includes('"requestId":"req-uf-1"') && l.includes('"version":"v1"')),
+    );
+  });
+
+  it('names this pod, its version and the app endpoint for an inbound 503 UF', async () => {
+    const res = await request(`http://127.0.0.1:${sidecar.inbound}/in`, {
+      headers: { 'x-request-id': 'req-in-1' },
+    });
+    assert.equal(res.statusCode, 503);
+    assert.match(
+      JSON.parse(await res.body.text()).message,
+      new RegExp(`service tester version v1 endpoint 127\\.0\\.0\\.1:${closedToo}`),
+    );
+    const line = await until('the inbound access line', () =>
+      jsonLines(sidecar).find((l) => l.msg === 'access' && l.requestId === 'req-in-1'),
+    );
+    assert.deepEqual(
+      [line.dir, line.status, line.flags, line.destination, line.version, line.endpoint, line.principal],
+      ['inbound', 503, 'UF', 'tester', 'v1', `127.0.0.1:${closedToo}`, null],
     );
   });
 
