@@ -244,18 +244,13 @@ export function formatExplanation(e: Explanation): string {
   out.push(`${pad('config')}${e.config.hash} (${e.config.source})`);
   const d = e.destination;
   if (d.kind === 'passthrough') out.push(`${pad('service')}none: passthrough to ${d.origin} (${d.reason})`);
-  else if (d.kind === 'refused' && e.routes.length === 0)
-    out.push(`${pad('service')}none: refused ${d.status} ${d.flag} (${d.message})`);
-  else {
-    const svc = e.endpoints.length > 0 || d.kind === 'service' ? d : null;
-    if (svc !== null && svc.kind === 'service')
-      out.push(`${pad('service')}${svc.service} (${svc.fqdn}, mtls ${svc.mtls})`);
-  }
+  else if (d.kind === 'service') out.push(`${pad('service')}${d.service} (${d.fqdn}, mtls ${d.mtls})`);
+  else out.push(`${pad('service')}${d.service ?? 'none'}`);
   if (e.routes.length > 0) {
     out.push('routes');
     for (const r of e.routes) out.push(routeLine(r));
-    if (d.kind === 'refused') out.push(`  no route matches: refused ${d.status} ${d.flag} (${d.message})`);
   }
+  if (d.kind === 'refused') out.push(`${pad('refused')}${d.status} ${d.flag} (${d.message})`);
   if (e.route !== null && e.split.length > 0) {
     out.push(`split      ${e.route}`);
     const width = Math.max(...e.split.map((s) => s.version.length));

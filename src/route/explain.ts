@@ -87,7 +87,14 @@ export type Destination =
       readonly mtls: string;
     }
   | { readonly kind: 'passthrough'; readonly origin: string; readonly reason: string }
-  | { readonly kind: 'refused'; readonly flag: string; readonly status: number; readonly message: string };
+  | {
+      readonly kind: 'refused';
+      readonly flag: string;
+      readonly status: number;
+      readonly message: string;
+      /** The service the host names, when the refusal came after finding it (no route matched). */
+      readonly service: string | null;
+    };
 
 export interface AllowView {
   /** The caller as given (or `this sidecar (<service>)`). */
@@ -221,7 +228,7 @@ export function explainRequest(mesh: CompiledMesh, input: ExplainInput, live?: L
   const routes = explainRoutes(service, rawService, input.method, path, input.target, headers);
   const destination: Destination =
     resolved instanceof ProxyError
-      ? refused(resolved)
+      ? refused(resolved, service)
       : {
           kind: 'service',
           service: service.name,
@@ -340,8 +347,14 @@ function serviceOf(mesh: CompiledMesh, host: string): CompiledService | null {
   }
 }
 
-function refused(err: ProxyError): Destination {
-  return { kind: 'refused', flag: err.flag, status: err.status, message: err.message };
+function refused(err: ProxyError, service: CompiledService | null = null): Destination {
+  return {
+    kind: 'refused',
+    flag: err.flag,
+    status: err.status,
+    message: err.message,
+    service: service?.name ?? null,
+  };
 }
 
 /** node's header maps for the given headers: lower-case names, repeats joined as node joins them. */

@@ -168,6 +168,26 @@ policies
     assert.deepEqual([e.destination.kind, e.destination.flag, e.destination.status], ['refused', 'NR', 502]);
   });
 
+  it('lists every route with its failed conditions when none matches: 404 NR (golden)', () => {
+    writeFileSync(
+      join(dir, 'nr.yaml'),
+      'services:\n  reviews:\n    versions: { v1: { host: r1 } }\n    routes:\n      - name: api\n        match: { path: { prefix: /api }, headers: { x-user: { present: true } } }\n        split: { v1: 1 }\n',
+    );
+    const r = meshlet(['--config', 'nr.yaml', '--host', 'reviews', '--from', 'reviews', '/x']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stdout.replace(/[0-9a-f]{16}/, 'HASH'),
+      `request    GET /x, host reviews
+config     HASH (nr.yaml)
+service    reviews
+routes
+  miss   #0 api: path prefix /api (got /x); header x-user present (missing)
+refused    404 NR (no route of service 'reviews' matches GET /x)
+allow      allowed for reviews (spiffe://cluster.local/ns/default/sa/reviews) (reviews has no allow rules: anyone may call)
+`,
+    );
+  });
+
   it('reads a ConfigMap manifest from stdin, as validate does', () => {
     const indented = MESH.split('\n')
       .map((l) => (l === '' ? l : `    ${l}`))
