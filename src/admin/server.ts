@@ -6,7 +6,7 @@ import type { Balancing } from '../balance/wiring.ts';
 import type { CompiledMesh } from '../config/types.ts';
 import type { ConfigStore } from '../config/store.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';
-import { log } from '../telemetry/log.ts';
+import { type LogLevel, log } from '../telemetry/log.ts';
 import { type VersionInfo, versionInfo } from '../version.ts';
 import { serveExplain } from './explain.ts';
 import { serveLogging } from './logging.ts';
@@ -27,6 +27,8 @@ export interface AdminHooks {
   ready(): boolean;
   /** Starts the drain (POST /quitquitquit). */
   quit(): void;
+  /** After POST /logging set a level (a multi-worker primary passes it on). */
+  logLevelChanged?(level: LogLevel): void;
   /** Extra routes (e.g. kubelet app probes rewritten through the admin port); return false if not handled. */
   extra?(req: IncomingMessage, res: ServerResponse): boolean;
 }
@@ -57,7 +59,7 @@ export function createAdminServer(sidecar: AdminView, hooks: AdminHooks): Server
         if (sidecar.balancing === undefined) return text(res, 404, 'endpoints are kept by each worker\n');
         return json(res, 200, sidecar.balancing.endpoints());
       case '/logging':
-        return serveLogging(req, res, log, isLoopback(req.socket.remoteAddress));
+        return serveLogging(req, res, log, isLoopback(req.socket.remoteAddress), hooks.logLevelChanged);
       case '/stats.json':
         return serveStats(res, sidecar);
       case '/quitquitquit':

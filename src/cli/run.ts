@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { MESH_CONFIG_FILE, PORTS } from '../contract.ts';
 import { appProbeRoute } from '../admin/app-probes.ts';
+import { followPrimaryLogLevel } from '../admin/logging.ts';
 import { createAdminServer } from '../admin/server.ts';
 import { allowDecision } from '../authz/allow.ts';
 import { formatIssue, loadMeshText } from '../config/load.ts';
@@ -13,6 +14,7 @@ import type { CompiledMesh, SidecarIdentity } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import { UpstreamPools } from '../forward/pools.ts';
 import { Balancing } from '../balance/wiring.ts';
+import { serveTls } from '../listener/front-door.ts';
 import { createInboundListener } from '../listener/inbound.ts';
 import { createOutboundListener } from '../listener/outbound.ts';
 import { drainer } from '../runtime/drain.ts';
@@ -171,9 +173,8 @@ async function runSidecar(flags: RunFlags): Promise<number> {
   const outbound = createOutboundListener(sidecar);
   const inboundTls = new InboundTls(material, {
     trustDomain: () => config.current.trustDomain,
-    onSecureConnection: (socket) => {
-      inbound.http.emit('connection', socket);
-    },
+    // HTTP/2 or HTTP/1.1, by what ALPN negotiated (listener/front-door.ts).
+    onSecureConnection: (socket) => serveTls(inbound, socket),
     onHandshakeFailure: (reason) => metrics.tlsHandshakeFailure('inbound', reason),
   });
   const inbound = createInboundListener(
@@ -206,6 +207,7 @@ async function runSidecar(flags: RunFlags): Promise<number> {
   // and scrapes the worker's registry.
   const worker = isWorker();
   const report = worker ? reportToPrimary(registered?.registry ?? null) : null;
+  if (worker) followPrimaryLogLevel(log);
   // First DNS answers before the first request (at most 2 s: a dead resolver must not hold the start).
   await balancing.ready(2000);
   try {

@@ -6,6 +6,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { appProbeRoute } from '../admin/app-probes.ts';
+import { broadcastLogLevel } from '../admin/logging.ts';
 import { createAdminServer } from '../admin/server.ts';
 import { ConfigStore } from '../config/store.ts';
 import type { CompiledMesh } from '../config/types.ts';
@@ -86,6 +87,7 @@ export async function runPrimary(opts: PrimaryOptions): Promise<number> {
   const admin = createAdminServer(view, {
     ready: () => ready.size === opts.workers && [...ready.values()].every(Boolean),
     quit,
+    logLevelChanged: broadcastLogLevel,
     extra: appProbeRoute(opts.appProbers),
   });
   await new Promise<void>((resolve, reject) => {

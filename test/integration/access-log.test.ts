@@ -225,3 +225,31 @@ services:
     );
   });
 });
+
+describe('a multi-worker sidecar', () => {
+  let sidecar: RunningSidecar;
+  before(async () => {
+    const closed = await freePort();
+    sidecar = await startSidecar({
+      env: { MESHLET_WORKERS: '2' },
+      configText: `mtls: disable
+services:
+  reviews:
+    versions: { v1: { host: 127.0.0.1, port: ${closed} } }
+    routes: [{ name: only, split: { v1: 1 } }]
+`,
+    });
+  });
+  after(async () => {
+    await sidecar?.stop();
+  });
+
+  it('passes a level set on the primary’s admin port on to the workers, which log the requests', async () => {
+    const set = await fetch(`http://127.0.0.1:${sidecar.admin}/logging?level=debug`, { method: 'POST' });
+    assert.equal(set.status, 200);
+    await until('a worker’s debug line', async () => {
+      await call(sidecar, '/', `req-worker-${Date.now()}`);
+      return jsonLines(sidecar).find((l) => l.msg === 'route chosen' && l.route === 'only');
+    });
+  });
+});
