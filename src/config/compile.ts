@@ -15,6 +15,7 @@ import type {
   StringMatcher,
   VersionTarget,
 } from './types.ts';
+import { grpcStatusCode } from '../grpc/status.ts';
 import { pathPrefixMatches } from '../policy/rewrite.ts';
 import type { RoutePolicy } from '../policy/route-policy.ts';
 import { compileAllowRules } from './compile-allow.ts';
@@ -264,7 +265,9 @@ function compileRoute(
   const targets: VersionTarget[] = [];
   const cumulative: number[] = [];
   let total = 0;
-  // A route that only redirects sends nowhere: it needs no split.
+  // A route that only redirects sends nowhere: it needs no split (the schema cannot say "one of").
+  if (r.split === undefined && policy.redirect === null)
+    throw new CompileError(at, 'a route needs split (or redirect, which answers the caller itself)');
   for (const [version, weight] of Object.entries(r.split ?? {})) {
     const target = versions.get(version);
     if (target === undefined) {

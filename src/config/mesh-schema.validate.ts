@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
 const schema12 = {"enum":["strict","permissive","disable"]};
 const schema13 = {"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -13,7 +13,7 @@ const pattern0 = new RegExp("^[a-z0-9.\\-_]+$", "u");
 const pattern1 = new RegExp("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", "u");
 const pattern3 = new RegExp("^https?://[^/?#]", "u");
 const pattern4 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
-const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}};
+const schema15 = {"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}};
 const schema16 = {"type":"integer","minimum":1,"maximum":65535};
 const schema49 = {"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}};
 const func3 = Object.prototype.hasOwnProperty;
@@ -207,7 +207,7 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}};
+const schema24 = {"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}};
 const schema25 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}};
 const schema26 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}};
 const schema27 = {"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}};
@@ -1199,12 +1199,10 @@ return errors === 0;
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-const _errs1 = errors;
-let valid0 = false;
-const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.split === undefined){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "split"},message:"must have required property '"+"split"+"'"};
+for(const key0 in data){
+if(!(func3.call(schema24.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1214,13 +1212,9 @@ vErrors.push(err0);
 errors++;
 }
 }
-var _valid0 = _errs2 === errors;
-valid0 = valid0 || _valid0;
-if(!valid0){
-const _errs3 = errors;
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.redirect === undefined){
-const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "redirect"},message:"must have required property '"+"redirect"+"'"};
+if(data.name !== undefined){
+if(typeof data.name !== "string"){
+const err1 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1230,11 +1224,12 @@ vErrors.push(err1);
 errors++;
 }
 }
-var _valid0 = _errs3 === errors;
-valid0 = valid0 || _valid0;
-}
-if(!valid0){
-const err2 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data.match !== undefined){
+let data1 = data.match;
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+for(const key1 in data1){
+if(!((((key1 === "headers") || (key1 === "path")) || (key1 === "query")) || (key1 === "method"))){
+const err2 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1243,21 +1238,15 @@ vErrors.push(err2);
 }
 errors++;
 }
-else {
-errors = _errs1;
-if(vErrors !== null){
-if(_errs1){
-vErrors.length = _errs1;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!(func3.call(schema24.properties, key0))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data1.headers !== undefined){
+let data2 = data1.headers;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key2 in data2){
+const _errs9 = errors;
+if(typeof key2 === "string"){
+if(!pattern12.test(key2)){
+const err3 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"+"\"",propertyName:key2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1267,9 +1256,9 @@ vErrors.push(err3);
 errors++;
 }
 }
-if(data.name !== undefined){
-if(typeof data.name !== "string"){
-const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid2 = _errs9 === errors;
+if(!valid2){
+const err4 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1279,12 +1268,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.match !== undefined){
-let data1 = data.match;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key1 in data1){
-if(!((((key1 === "headers") || (key1 === "path")) || (key1 === "query")) || (key1 === "method"))){
-const err5 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+for(const key3 in data2){
+let data3 = data2[key3];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(Object.keys(data3).length > 1){
+const err5 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1293,15 +1281,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-if(data1.headers !== undefined){
-let data2 = data1.headers;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-for(const key2 in data2){
-const _errs12 = errors;
-if(typeof key2 === "string"){
-if(!pattern12.test(key2)){
-const err6 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},message:"must match pattern \""+"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"+"\"",propertyName:key2};
+if(Object.keys(data3).length < 1){
+const err6 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1310,10 +1291,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-}
-var valid3 = _errs12 === errors;
-if(!valid3){
-const err7 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid"};
+for(const key4 in data3){
+if(!((((key4 === "exact") || (key4 === "prefix")) || (key4 === "regex")) || (key4 === "present"))){
+const err7 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1323,11 +1303,9 @@ vErrors.push(err7);
 errors++;
 }
 }
-for(const key3 in data2){
-let data3 = data2[key3];
-if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
-if(Object.keys(data3).length > 1){
-const err8 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
+if(data3.exact !== undefined){
+if(typeof data3.exact !== "string"){
+const err8 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/exact",schemaPath:"#/definitions/headerMatch/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1336,8 +1314,10 @@ vErrors.push(err8);
 }
 errors++;
 }
-if(Object.keys(data3).length < 1){
-const err9 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+}
+if(data3.prefix !== undefined){
+if(typeof data3.prefix !== "string"){
+const err9 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/prefix",schemaPath:"#/definitions/headerMatch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1346,9 +1326,10 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key4 in data3){
-if(!((((key4 === "exact") || (key4 === "prefix")) || (key4 === "regex")) || (key4 === "present"))){
-const err10 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data3.regex !== undefined){
+if(typeof data3.regex !== "string"){
+const err10 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/definitions/headerMatch/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1358,9 +1339,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data3.exact !== undefined){
-if(typeof data3.exact !== "string"){
-const err11 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/exact",schemaPath:"#/definitions/headerMatch/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data3.present !== undefined){
+if(typeof data3.present !== "boolean"){
+const err11 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/present",schemaPath:"#/definitions/headerMatch/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1370,9 +1351,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data3.prefix !== undefined){
-if(typeof data3.prefix !== "string"){
-const err12 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/prefix",schemaPath:"#/definitions/headerMatch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err12 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1382,9 +1363,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data3.regex !== undefined){
-if(typeof data3.regex !== "string"){
-const err13 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/definitions/headerMatch/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err13 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1394,9 +1375,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data3.present !== undefined){
-if(typeof data3.present !== "boolean"){
-const err14 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/present",schemaPath:"#/definitions/headerMatch/properties/present/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data1.path !== undefined){
+let data8 = data1.path;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(Object.keys(data8).length > 1){
+const err14 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1405,10 +1388,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/match/headers/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/headerMatch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(Object.keys(data8).length < 1){
+const err15 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1417,10 +1398,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/match/headers",schemaPath:"#/properties/match/properties/headers/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key5 in data8){
+if(!(((key5 === "exact") || (key5 === "prefix")) || (key5 === "regex"))){
+const err16 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1430,11 +1410,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data1.path !== undefined){
-let data8 = data1.path;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(Object.keys(data8).length > 1){
-const err17 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
+if(data8.exact !== undefined){
+if(typeof data8.exact !== "string"){
+const err17 = {instancePath:instancePath+"/match/path/exact",schemaPath:"#/definitions/stringMatch/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1443,8 +1421,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(Object.keys(data8).length < 1){
-const err18 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+}
+if(data8.prefix !== undefined){
+if(typeof data8.prefix !== "string"){
+const err18 = {instancePath:instancePath+"/match/path/prefix",schemaPath:"#/definitions/stringMatch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1453,9 +1433,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-for(const key5 in data8){
-if(!(((key5 === "exact") || (key5 === "prefix")) || (key5 === "regex"))){
-const err19 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+if(data8.regex !== undefined){
+if(typeof data8.regex !== "string"){
+const err19 = {instancePath:instancePath+"/match/path/regex",schemaPath:"#/definitions/stringMatch/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1465,9 +1446,9 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data8.exact !== undefined){
-if(typeof data8.exact !== "string"){
-const err20 = {instancePath:instancePath+"/match/path/exact",schemaPath:"#/definitions/stringMatch/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err20 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1477,9 +1458,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data8.prefix !== undefined){
-if(typeof data8.prefix !== "string"){
-const err21 = {instancePath:instancePath+"/match/path/prefix",schemaPath:"#/definitions/stringMatch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.query !== undefined){
+let data12 = data1.query;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(Object.keys(data12).length < 1){
+const err21 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1488,10 +1471,11 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data8.regex !== undefined){
-if(typeof data8.regex !== "string"){
-const err22 = {instancePath:instancePath+"/match/path/regex",schemaPath:"#/definitions/stringMatch/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data12){
+const _errs36 = errors;
+if(typeof key6 === "string"){
+if(func2(key6) < 1){
+const err22 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key6};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1501,9 +1485,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/match/path",schemaPath:"#/definitions/stringMatch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid9 = _errs36 === errors;
+if(!valid9){
+const err23 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1513,11 +1497,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data1.query !== undefined){
-let data12 = data1.query;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(Object.keys(data12).length < 1){
-const err24 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+for(const key7 in data12){
+let data13 = data12[key7];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(Object.keys(data13).length > 1){
+const err24 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1526,11 +1510,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-for(const key6 in data12){
-const _errs39 = errors;
-if(typeof key6 === "string"){
-if(func2(key6) < 1){
-const err25 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/propertyNames/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",propertyName:key6};
+if(Object.keys(data13).length < 1){
+const err25 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1539,10 +1520,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-var valid10 = _errs39 === errors;
-if(!valid10){
-const err26 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+for(const key8 in data13){
+if(!((key8 === "exact") || (key8 === "regex"))){
+const err26 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1552,11 +1532,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-for(const key7 in data12){
-let data13 = data12[key7];
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(Object.keys(data13).length > 1){
-const err27 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
+if(data13.exact !== undefined){
+if(typeof data13.exact !== "string"){
+const err27 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/exact",schemaPath:"#/definitions/queryMatch/additionalProperties/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1565,8 +1543,10 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(Object.keys(data13).length < 1){
-const err28 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+}
+if(data13.regex !== undefined){
+if(typeof data13.regex !== "string"){
+const err28 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/definitions/queryMatch/additionalProperties/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1575,9 +1555,10 @@ vErrors.push(err28);
 }
 errors++;
 }
-for(const key8 in data13){
-if(!((key8 === "exact") || (key8 === "regex"))){
-const err29 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1587,9 +1568,9 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data13.exact !== undefined){
-if(typeof data13.exact !== "string"){
-const err30 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/exact",schemaPath:"#/definitions/queryMatch/additionalProperties/properties/exact/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err30 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1599,9 +1580,15 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data13.regex !== undefined){
-if(typeof data13.regex !== "string"){
-const err31 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/regex",schemaPath:"#/definitions/queryMatch/additionalProperties/properties/regex/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data1.method !== undefined){
+let data16 = data1.method;
+const _errs46 = errors;
+let valid12 = false;
+let passing0 = null;
+const _errs47 = errors;
+if(typeof data16 === "string"){
+if(!pattern13.test(data16)){
+const err31 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1611,9 +1598,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-}
 else {
-const err32 = {instancePath:instancePath+"/match/query/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/queryMatch/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err32 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1622,10 +1608,15 @@ vErrors.push(err32);
 }
 errors++;
 }
+var _valid0 = _errs47 === errors;
+if(_valid0){
+valid12 = true;
+passing0 = 0;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/match/query",schemaPath:"#/definitions/queryMatch/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const _errs49 = errors;
+if(Array.isArray(data16)){
+if(data16.length < 1){
+const err33 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1634,16 +1625,12 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data1.method !== undefined){
-let data16 = data1.method;
-const _errs49 = errors;
-let valid13 = false;
-let passing0 = null;
-const _errs50 = errors;
-if(typeof data16 === "string"){
-if(!pattern13.test(data16)){
-const err34 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+const len0 = data16.length;
+for(let i0=0; i0<len0; i0++){
+let data17 = data16[i0];
+if(typeof data17 === "string"){
+if(!pattern13.test(data17)){
+const err34 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1654,7 +1641,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err35 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1663,15 +1650,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-var _valid1 = _errs50 === errors;
-if(_valid1){
-valid13 = true;
-passing0 = 0;
 }
-const _errs52 = errors;
-if(Array.isArray(data16)){
-if(data16.length < 1){
-const err36 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err36 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1680,12 +1662,19 @@ vErrors.push(err36);
 }
 errors++;
 }
-const len0 = data16.length;
-for(let i0=0; i0<len0; i0++){
-let data17 = data16[i0];
-if(typeof data17 === "string"){
-if(!pattern13.test(data17)){
-const err37 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+var _valid0 = _errs49 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 1;
+}
+}
+if(!valid12){
+const err37 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1694,55 +1683,11 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
 else {
-const err38 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err38];
-}
-else {
-vErrors.push(err38);
-}
-errors++;
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err39];
-}
-else {
-vErrors.push(err39);
-}
-errors++;
-}
-var _valid1 = _errs52 === errors;
-if(_valid1 && valid13){
-valid13 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid1){
-valid13 = true;
-passing0 = 1;
-}
-}
-if(!valid13){
-const err40 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err40];
-}
-else {
-vErrors.push(err40);
-}
-errors++;
-}
-else {
-errors = _errs49;
+errors = _errs46;
 if(vErrors !== null){
-if(_errs49){
-vErrors.length = _errs49;
+if(_errs46){
+vErrors.length = _errs46;
 }
 else {
 vErrors = null;
@@ -1752,12 +1697,12 @@ vErrors = null;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err38 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err41];
+vErrors = [err38];
 }
 else {
-vErrors.push(err41);
+vErrors.push(err38);
 }
 errors++;
 }
@@ -1766,7 +1711,40 @@ if(data.split !== undefined){
 let data18 = data.split;
 if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
 if(Object.keys(data18).length < 1){
-const err42 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+const err39 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+for(const key9 in data18){
+let data19 = data18[key9];
+if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
+const err40 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(typeof data19 == "number"){
+if(data19 > 1000000 || isNaN(data19)){
+const err41 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+if(data19 < 0 || isNaN(data19)){
+const err42 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1775,10 +1753,11 @@ vErrors.push(err42);
 }
 errors++;
 }
-for(const key9 in data18){
-let data19 = data18[key9];
-if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
-const err43 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+}
+else {
+const err43 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1787,9 +1766,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(typeof data19 == "number"){
-if(data19 > 1000000 || isNaN(data19)){
-const err44 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+if(data.sticky !== undefined){
+let data20 = data.sticky;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(Object.keys(data20).length > 1){
+const err44 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1798,8 +1780,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data19 < 0 || isNaN(data19)){
-const err45 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(Object.keys(data20).length < 1){
+const err45 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1808,11 +1790,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err46 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key10 in data20){
+if(!((key10 === "header") || (key10 === "cookie"))){
+const err46 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1822,11 +1802,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.sticky !== undefined){
-let data20 = data.sticky;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(Object.keys(data20).length > 1){
-const err47 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
+if(data20.header !== undefined){
+let data21 = data20.header;
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err47 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1835,8 +1815,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(Object.keys(data20).length < 1){
-const err48 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+}
+else {
+const err48 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1845,9 +1826,12 @@ vErrors.push(err48);
 }
 errors++;
 }
-for(const key10 in data20){
-if(!((key10 === "header") || (key10 === "cookie"))){
-const err49 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data20.cookie !== undefined){
+let data22 = data20.cookie;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err49 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1857,11 +1841,8 @@ vErrors.push(err49);
 errors++;
 }
 }
-if(data20.header !== undefined){
-let data21 = data20.header;
-if(typeof data21 === "string"){
-if(func2(data21) < 1){
-const err50 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+else {
+const err50 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1871,8 +1852,9 @@ vErrors.push(err50);
 errors++;
 }
 }
+}
 else {
-const err51 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err51 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1882,11 +1864,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data20.cookie !== undefined){
-let data22 = data20.cookie;
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err52 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data.timeout !== undefined){
+let data23 = data.timeout;
+if(typeof data23 === "string"){
+if(!pattern1.test(data23)){
+const err52 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1897,49 +1879,12 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err53 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
-}
-errors++;
-}
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data.timeout !== undefined){
-let data23 = data.timeout;
-if(typeof data23 === "string"){
-if(!pattern1.test(data23)){
-const err55 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
 }
 errors++;
 }
@@ -1978,23 +1923,23 @@ if(data.guard !== undefined){
 let data29 = data.guard;
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 if(data29.baseline === undefined){
-const err57 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/required",keyword:"required",params:{missingProperty: "baseline"},message:"must have required property '"+"baseline"+"'"};
+const err54 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/required",keyword:"required",params:{missingProperty: "baseline"},message:"must have required property '"+"baseline"+"'"};
 if(vErrors === null){
-vErrors = [err57];
+vErrors = [err54];
 }
 else {
-vErrors.push(err57);
+vErrors.push(err54);
 }
 errors++;
 }
 for(const key11 in data29){
 if(!(((((key11 === "baseline") || (key11 === "maxErrorRate")) || (key11 === "maxLatencyP99")) || (key11 === "window")) || (key11 === "minRequests"))){
-const err58 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+const err55 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
-vErrors = [err58];
+vErrors = [err55];
 }
 else {
-vErrors.push(err58);
+vErrors.push(err55);
 }
 errors++;
 }
@@ -2003,7 +1948,42 @@ if(data29.baseline !== undefined){
 let data30 = data29.baseline;
 if(typeof data30 === "string"){
 if(func2(data30) < 1){
-const err59 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+const err56 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data29.maxErrorRate !== undefined){
+let data31 = data29.maxErrorRate;
+if(typeof data31 == "number"){
+if(data31 > 1 || isNaN(data31)){
+const err58 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+if(data31 < 0 || isNaN(data31)){
+const err59 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2014,7 +1994,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err60 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2024,11 +2004,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data29.maxErrorRate !== undefined){
-let data31 = data29.maxErrorRate;
-if(typeof data31 == "number"){
-if(data31 > 1 || isNaN(data31)){
-const err61 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+if(data29.maxLatencyP99 !== undefined){
+let data32 = data29.maxLatencyP99;
+if(typeof data32 === "string"){
+if(!pattern1.test(data32)){
+const err61 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2037,8 +2017,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(data31 < 0 || isNaN(data31)){
-const err62 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err62 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2048,8 +2029,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data29.window !== undefined){
+let data33 = data29.window;
+if(typeof data33 === "string"){
+if(!pattern1.test(data33)){
+const err63 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2059,11 +2043,8 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data29.maxLatencyP99 !== undefined){
-let data32 = data29.maxLatencyP99;
-if(typeof data32 === "string"){
-if(!pattern1.test(data32)){
-const err64 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err64 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2073,8 +2054,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-else {
-const err65 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data29.minRequests !== undefined){
+let data34 = data29.minRequests;
+if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
+const err65 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2083,12 +2066,9 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-if(data29.window !== undefined){
-let data33 = data29.window;
-if(typeof data33 === "string"){
-if(!pattern1.test(data33)){
-const err66 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(typeof data34 == "number"){
+if(data34 > 1000000 || isNaN(data34)){
+const err66 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2097,9 +2077,8 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data34 < 1 || isNaN(data34)){
+const err67 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2109,10 +2088,10 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data29.minRequests !== undefined){
-let data34 = data29.minRequests;
-if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
-const err68 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2121,49 +2100,15 @@ vErrors.push(err68);
 }
 errors++;
 }
-if(typeof data34 == "number"){
-if(data34 > 1000000 || isNaN(data34)){
-const err69 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+else {
+const err69 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err69];
 }
 else {
 vErrors.push(err69);
-}
-errors++;
-}
-if(data34 < 1 || isNaN(data34)){
-const err70 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
-if(vErrors === null){
-vErrors = [err70];
-}
-else {
-vErrors.push(err70);
-}
-errors++;
-}
-}
-}
-}
-else {
-const err71 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err71];
-}
-else {
-vErrors.push(err71);
-}
-errors++;
-}
-}
-}
-else {
-const err72 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err72];
-}
-else {
-vErrors.push(err72);
 }
 errors++;
 }
@@ -2632,11 +2577,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.versions !== undefined){
-let data4 = data.versions;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(Object.keys(data4).length < 1){
-const err10 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(data.protocol !== undefined){
+let data4 = data.protocol;
+if(!(((data4 === "http") || (data4 === "http2")) || (data4 === "grpc"))){
+const err10 = {instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema15.properties.protocol.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2645,11 +2589,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-for(const key1 in data4){
-const _errs13 = errors;
-if(typeof key1 === "string"){
-if(!pattern7.test(key1)){
-const err11 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]*$"},message:"must match pattern \""+"^[A-Za-z0-9][-A-Za-z0-9_.]*$"+"\"",propertyName:key1};
+}
+if(data.versions !== undefined){
+let data5 = data.versions;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(Object.keys(data5).length < 1){
+const err11 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2658,10 +2603,11 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-var valid3 = _errs13 === errors;
-if(!valid3){
-const err12 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
+for(const key1 in data5){
+const _errs14 = errors;
+if(typeof key1 === "string"){
+if(!pattern7.test(key1)){
+const err12 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][-A-Za-z0-9_.]*$"},message:"must match pattern \""+"^[A-Za-z0-9][-A-Za-z0-9_.]*$"+"\"",propertyName:key1};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2671,15 +2617,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-for(const key2 in data4){
-if(!(validate12(data4[key2], {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data4,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err13 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid3 = _errs14 === errors;
+if(!valid3){
+const err13 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2689,11 +2629,15 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data.timeout !== undefined){
-let data6 = data.timeout;
-if(typeof data6 === "string"){
-if(!pattern1.test(data6)){
-const err14 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+for(const key2 in data5){
+if(!(validate12(data5[key2], {instancePath:instancePath+"/versions/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data5,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/versions",schemaPath:"#/properties/versions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2703,8 +2647,11 @@ vErrors.push(err14);
 errors++;
 }
 }
-else {
-const err15 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.timeout !== undefined){
+let data7 = data.timeout;
+if(typeof data7 === "string"){
+if(!pattern1.test(data7)){
+const err15 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2714,11 +2661,8 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.streamIdleTimeout !== undefined){
-let data7 = data.streamIdleTimeout;
-if(typeof data7 === "string"){
-if(!pattern1.test(data7)){
-const err16 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err16 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2728,8 +2672,11 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.streamIdleTimeout !== undefined){
+let data8 = data.streamIdleTimeout;
+if(typeof data8 === "string"){
+if(!pattern1.test(data8)){
+const err17 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -2739,11 +2686,8 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data.retries !== undefined){
-let data8 = data.retries;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.attempts === undefined){
-const err18 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: "attempts"},message:"must have required property '"+"attempts"+"'"};
+else {
+const err18 = {instancePath:instancePath+"/streamIdleTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2752,9 +2696,12 @@ vErrors.push(err18);
 }
 errors++;
 }
-for(const key3 in data8){
-if(!(((key3 === "attempts") || (key3 === "on")) || (key3 === "perTryTimeout"))){
-const err19 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data.retries !== undefined){
+let data9 = data.retries;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.attempts === undefined){
+const err19 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/required",keyword:"required",params:{missingProperty: "attempts"},message:"must have required property '"+"attempts"+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2763,11 +2710,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data8.attempts !== undefined){
-let data9 = data8.attempts;
-if(!((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9)))){
-const err20 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key3 in data9){
+if(!(((key3 === "attempts") || (key3 === "on")) || (key3 === "perTryTimeout"))){
+const err20 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2776,9 +2721,11 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(typeof data9 == "number"){
-if(data9 > 10 || isNaN(data9)){
-const err21 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
+}
+if(data9.attempts !== undefined){
+let data10 = data9.attempts;
+if(!((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10)))){
+const err21 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2787,8 +2734,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data9 < 0 || isNaN(data9)){
-const err22 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data10 == "number"){
+if(data10 > 10 || isNaN(data10)){
+const err22 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10},message:"must be <= 10"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2797,19 +2745,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-if(data8.on !== undefined){
-let data10 = data8.on;
-if(Array.isArray(data10)){
-const len0 = data10.length;
-for(let i0=0; i0<len0; i0++){
-let data11 = data10[i0];
-const _errs30 = errors;
-let valid10 = false;
-const _errs31 = errors;
-if(!((((data11 === "connect-failure") || (data11 === "reset")) || (data11 === "5xx")) || (data11 === "gateway-error"))){
-const err23 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema15.properties.retries.properties.on.items.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(data10 < 0 || isNaN(data10)){
+const err23 = {instancePath:instancePath+"/retries/attempts",schemaPath:"#/properties/retries/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2818,12 +2755,19 @@ vErrors.push(err23);
 }
 errors++;
 }
-var _valid0 = _errs31 === errors;
-valid10 = valid10 || _valid0;
-if(!valid10){
+}
+}
+if(data9.on !== undefined){
+let data11 = data9.on;
+if(Array.isArray(data11)){
+const len0 = data11.length;
+for(let i0=0; i0<len0; i0++){
+let data12 = data11[i0];
+const _errs31 = errors;
+let valid10 = false;
 const _errs32 = errors;
-if(!((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11)))){
-const err24 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!(((((((((data12 === "connect-failure") || (data12 === "reset")) || (data12 === "5xx")) || (data12 === "gateway-error")) || (data12 === "cancelled")) || (data12 === "deadline-exceeded")) || (data12 === "internal")) || (data12 === "resource-exhausted")) || (data12 === "unavailable"))){
+const err24 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema15.properties.retries.properties.on.items.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2832,9 +2776,12 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(typeof data11 == "number"){
-if(data11 > 599 || isNaN(data11)){
-const err25 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
+var _valid0 = _errs32 === errors;
+valid10 = valid10 || _valid0;
+if(!valid10){
+const _errs33 = errors;
+if(!((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12)))){
+const err25 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2843,8 +2790,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data11 < 400 || isNaN(data11)){
-const err26 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
+if(typeof data12 == "number"){
+if(data12 > 599 || isNaN(data12)){
+const err26 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/maximum",keyword:"maximum",params:{comparison: "<=", limit: 599},message:"must be <= 599"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2853,12 +2801,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-var _valid0 = _errs32 === errors;
-valid10 = valid10 || _valid0;
-}
-if(!valid10){
-const err27 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data12 < 400 || isNaN(data12)){
+const err27 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 400},message:"must be >= 400"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2867,11 +2811,25 @@ vErrors.push(err27);
 }
 errors++;
 }
+}
+var _valid0 = _errs33 === errors;
+valid10 = valid10 || _valid0;
+}
+if(!valid10){
+const err28 = {instancePath:instancePath+"/retries/on/" + i0,schemaPath:"#/properties/retries/properties/on/items/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err28];
+}
 else {
-errors = _errs30;
+vErrors.push(err28);
+}
+errors++;
+}
+else {
+errors = _errs31;
 if(vErrors !== null){
-if(_errs30){
-vErrors.length = _errs30;
+if(_errs31){
+vErrors.length = _errs31;
 }
 else {
 vErrors = null;
@@ -2881,21 +2839,7 @@ vErrors = null;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/retries/on",schemaPath:"#/properties/retries/properties/on/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err28];
-}
-else {
-vErrors.push(err28);
-}
-errors++;
-}
-}
-if(data8.perTryTimeout !== undefined){
-let data12 = data8.perTryTimeout;
-if(typeof data12 === "string"){
-if(!pattern1.test(data12)){
-const err29 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+const err29 = {instancePath:instancePath+"/retries/on",schemaPath:"#/properties/retries/properties/on/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2905,8 +2849,11 @@ vErrors.push(err29);
 errors++;
 }
 }
-else {
-const err30 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.perTryTimeout !== undefined){
+let data13 = data9.perTryTimeout;
+if(typeof data13 === "string"){
+if(!pattern1.test(data13)){
+const err30 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2916,9 +2863,8 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
 else {
-const err31 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err31 = {instancePath:instancePath+"/retries/perTryTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2928,19 +2874,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data.routes !== undefined){
-let data13 = data.routes;
-if(Array.isArray(data13)){
-const len1 = data13.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate14(data13[i1], {instancePath:instancePath+"/routes/" + i1,parentData:data13,parentDataProperty:i1,rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
 }
 else {
-const err32 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err32 = {instancePath:instancePath+"/retries",schemaPath:"#/properties/retries/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2950,10 +2886,19 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.loadBalancer !== undefined){
-let data15 = data.loadBalancer;
-if(!(((data15 === "peak-ewma") || (data15 === "round-robin")) || (data15 === "least-request"))){
-const err33 = {instancePath:instancePath+"/loadBalancer",schemaPath:"#/properties/loadBalancer/enum",keyword:"enum",params:{allowedValues: schema15.properties.loadBalancer.enum},message:"must be equal to one of the allowed values"};
+if(data.routes !== undefined){
+let data14 = data.routes;
+if(Array.isArray(data14)){
+const len1 = data14.length;
+for(let i1=0; i1<len1; i1++){
+if(!(validate14(data14[i1], {instancePath:instancePath+"/routes/" + i1,parentData:data14,parentDataProperty:i1,rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2963,10 +2908,10 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data.outlierDetection !== undefined){
-let data16 = data.outlierDetection;
-if((!(data16 && typeof data16 == "object" && !Array.isArray(data16))) && (typeof data16 !== "boolean")){
-const err34 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/type",keyword:"type",params:{type: schema15.properties.outlierDetection.type},message:"must be object,boolean"};
+if(data.loadBalancer !== undefined){
+let data16 = data.loadBalancer;
+if(!(((data16 === "peak-ewma") || (data16 === "round-robin")) || (data16 === "least-request"))){
+const err34 = {instancePath:instancePath+"/loadBalancer",schemaPath:"#/properties/loadBalancer/enum",keyword:"enum",params:{allowedValues: schema15.properties.loadBalancer.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2975,10 +2920,11 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key4 in data16){
-if(!((((key4 === "consecutiveGatewayFailures") || (key4 === "baseEjectionTime")) || (key4 === "maxEjectionTime")) || (key4 === "maxEjectionPercent"))){
-const err35 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data.outlierDetection !== undefined){
+let data17 = data.outlierDetection;
+if((!(data17 && typeof data17 == "object" && !Array.isArray(data17))) && (typeof data17 !== "boolean")){
+const err35 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/type",keyword:"type",params:{type: schema15.properties.outlierDetection.type},message:"must be object,boolean"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2987,11 +2933,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data16.consecutiveGatewayFailures !== undefined){
-let data17 = data16.consecutiveGatewayFailures;
-if(!((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17)))){
-const err36 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key4 in data17){
+if(!((((key4 === "consecutiveGatewayFailures") || (key4 === "baseEjectionTime")) || (key4 === "maxEjectionTime")) || (key4 === "maxEjectionPercent"))){
+const err36 = {instancePath:instancePath+"/outlierDetection",schemaPath:"#/properties/outlierDetection/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3000,9 +2945,11 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(typeof data17 == "number"){
-if(data17 > 1000 || isNaN(data17)){
-const err37 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
+}
+if(data17.consecutiveGatewayFailures !== undefined){
+let data18 = data17.consecutiveGatewayFailures;
+if(!((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18)))){
+const err37 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3011,8 +2958,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(data17 < 1 || isNaN(data17)){
-const err38 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data18 == "number"){
+if(data18 > 1000 || isNaN(data18)){
+const err38 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3021,13 +2969,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-if(data16.baseEjectionTime !== undefined){
-let data18 = data16.baseEjectionTime;
-if(typeof data18 === "string"){
-if(!pattern1.test(data18)){
-const err39 = {instancePath:instancePath+"/outlierDetection/baseEjectionTime",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(data18 < 1 || isNaN(data18)){
+const err39 = {instancePath:instancePath+"/outlierDetection/consecutiveGatewayFailures",schemaPath:"#/properties/outlierDetection/properties/consecutiveGatewayFailures/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3037,8 +2980,12 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/outlierDetection/baseEjectionTime",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data17.baseEjectionTime !== undefined){
+let data19 = data17.baseEjectionTime;
+if(typeof data19 === "string"){
+if(!pattern1.test(data19)){
+const err40 = {instancePath:instancePath+"/outlierDetection/baseEjectionTime",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3048,11 +2995,8 @@ vErrors.push(err40);
 errors++;
 }
 }
-if(data16.maxEjectionTime !== undefined){
-let data19 = data16.maxEjectionTime;
-if(typeof data19 === "string"){
-if(!pattern1.test(data19)){
-const err41 = {instancePath:instancePath+"/outlierDetection/maxEjectionTime",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+else {
+const err41 = {instancePath:instancePath+"/outlierDetection/baseEjectionTime",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3062,8 +3006,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/outlierDetection/maxEjectionTime",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data17.maxEjectionTime !== undefined){
+let data20 = data17.maxEjectionTime;
+if(typeof data20 === "string"){
+if(!pattern1.test(data20)){
+const err42 = {instancePath:instancePath+"/outlierDetection/maxEjectionTime",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3073,10 +3020,8 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data16.maxEjectionPercent !== undefined){
-let data20 = data16.maxEjectionPercent;
-if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
-const err43 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err43 = {instancePath:instancePath+"/outlierDetection/maxEjectionTime",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3085,9 +3030,11 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(typeof data20 == "number"){
-if(data20 > 100 || isNaN(data20)){
-const err44 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+}
+if(data17.maxEjectionPercent !== undefined){
+let data21 = data17.maxEjectionPercent;
+if(!((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21)))){
+const err44 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3096,8 +3043,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data20 < 0 || isNaN(data20)){
-const err45 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data21 == "number"){
+if(data21 > 100 || isNaN(data21)){
+const err45 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3106,16 +3054,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-}
-}
-}
-if(data.circuitBreaker !== undefined){
-let data21 = data.circuitBreaker;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key5 in data21){
-if(!(((key5 === "maxConnections") || (key5 === "maxPendingRequests")) || (key5 === "maxRequests"))){
-const err46 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(data21 < 0 || isNaN(data21)){
+const err46 = {instancePath:instancePath+"/outlierDetection/maxEjectionPercent",schemaPath:"#/properties/outlierDetection/properties/maxEjectionPercent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3125,10 +3065,15 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data21.maxConnections !== undefined){
-let data22 = data21.maxConnections;
-if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
-const err47 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+}
+if(data.circuitBreaker !== undefined){
+let data22 = data.circuitBreaker;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key5 in data22){
+if(!(((key5 === "maxConnections") || (key5 === "maxPendingRequests")) || (key5 === "maxRequests"))){
+const err47 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3137,9 +3082,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-if(typeof data22 == "number"){
-if(data22 > 1000000 || isNaN(data22)){
-const err48 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+if(data22.maxConnections !== undefined){
+let data23 = data22.maxConnections;
+if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
+const err48 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3148,8 +3095,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data22 < 1 || isNaN(data22)){
-const err49 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data23 == "number"){
+if(data23 > 1000000 || isNaN(data23)){
+const err49 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3158,12 +3106,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-}
-if(data21.maxPendingRequests !== undefined){
-let data23 = data21.maxPendingRequests;
-if(!((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23)))){
-const err50 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data23 < 1 || isNaN(data23)){
+const err50 = {instancePath:instancePath+"/circuitBreaker/maxConnections",schemaPath:"#/properties/circuitBreaker/properties/maxConnections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3172,9 +3116,12 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(typeof data23 == "number"){
-if(data23 > 1000000 || isNaN(data23)){
-const err51 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+if(data22.maxPendingRequests !== undefined){
+let data24 = data22.maxPendingRequests;
+if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
+const err51 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3183,8 +3130,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(data23 < 0 || isNaN(data23)){
-const err52 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data24 == "number"){
+if(data24 > 1000000 || isNaN(data24)){
+const err52 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3193,12 +3141,8 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-}
-if(data21.maxRequests !== undefined){
-let data24 = data21.maxRequests;
-if(!((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24)))){
-const err53 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data24 < 0 || isNaN(data24)){
+const err53 = {instancePath:instancePath+"/circuitBreaker/maxPendingRequests",schemaPath:"#/properties/circuitBreaker/properties/maxPendingRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3207,9 +3151,12 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(typeof data24 == "number"){
-if(data24 > 1000000 || isNaN(data24)){
-const err54 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+}
+if(data22.maxRequests !== undefined){
+let data25 = data22.maxRequests;
+if(!((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25)))){
+const err54 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3218,8 +3165,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-if(data24 < 1 || isNaN(data24)){
-const err55 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(typeof data25 == "number"){
+if(data25 > 1000000 || isNaN(data25)){
+const err55 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3228,11 +3176,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data25 < 1 || isNaN(data25)){
+const err56 = {instancePath:instancePath+"/circuitBreaker/maxRequests",schemaPath:"#/properties/circuitBreaker/properties/maxRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3242,12 +3187,10 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data.retryBudget !== undefined){
-let data25 = data.retryBudget;
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
-for(const key6 in data25){
-if(!((key6 === "ratio") || (key6 === "minRetriesPerSecond"))){
-const err57 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/circuitBreaker",schemaPath:"#/properties/circuitBreaker/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3257,11 +3200,12 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data25.ratio !== undefined){
-let data26 = data25.ratio;
-if(typeof data26 == "number"){
-if(data26 > 100 || isNaN(data26)){
-const err58 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
+if(data.retryBudget !== undefined){
+let data26 = data.retryBudget;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key6 in data26){
+if(!((key6 === "ratio") || (key6 === "minRetriesPerSecond"))){
+const err58 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3270,8 +3214,12 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data26 < 0 || isNaN(data26)){
-const err59 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data26.ratio !== undefined){
+let data27 = data26.ratio;
+if(typeof data27 == "number"){
+if(data27 > 100 || isNaN(data27)){
+const err59 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3280,9 +3228,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data27 < 0 || isNaN(data27)){
+const err60 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3292,10 +3239,8 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data25.minRetriesPerSecond !== undefined){
-let data27 = data25.minRetriesPerSecond;
-if(!((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27)))){
-const err61 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err61 = {instancePath:instancePath+"/retryBudget/ratio",schemaPath:"#/properties/retryBudget/properties/ratio/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3304,9 +3249,11 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(typeof data27 == "number"){
-if(data27 > 1000000 || isNaN(data27)){
-const err62 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+}
+if(data26.minRetriesPerSecond !== undefined){
+let data28 = data26.minRetriesPerSecond;
+if(!((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28)))){
+const err62 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3315,8 +3262,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data27 < 0 || isNaN(data27)){
-const err63 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(typeof data28 == "number"){
+if(data28 > 1000000 || isNaN(data28)){
+const err63 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3325,11 +3273,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err64 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data28 < 0 || isNaN(data28)){
+const err64 = {instancePath:instancePath+"/retryBudget/minRetriesPerSecond",schemaPath:"#/properties/retryBudget/properties/minRetriesPerSecond/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3339,10 +3284,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data.allowMode !== undefined){
-let data28 = data.allowMode;
-if(!((data28 === "enforce") || (data28 === "audit"))){
-const err65 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/retryBudget",schemaPath:"#/properties/retryBudget/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3352,15 +3297,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data.allow !== undefined){
-let data29 = data.allow;
-if(Array.isArray(data29)){
-const len2 = data29.length;
-for(let i2=0; i2<len2; i2++){
-let data30 = data29[i2];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.from === undefined){
-const err66 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
+if(data.allowMode !== undefined){
+let data29 = data.allowMode;
+if(!((data29 === "enforce") || (data29 === "audit"))){
+const err66 = {instancePath:instancePath+"/allowMode",schemaPath:"#/properties/allowMode/enum",keyword:"enum",params:{allowedValues: schema15.properties.allowMode.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3369,9 +3309,16 @@ vErrors.push(err66);
 }
 errors++;
 }
-for(const key7 in data30){
-if(!(((key7 === "from") || (key7 === "methods")) || (key7 === "paths"))){
-const err67 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+}
+if(data.allow !== undefined){
+let data30 = data.allow;
+if(Array.isArray(data30)){
+const len2 = data30.length;
+for(let i2=0; i2<len2; i2++){
+let data31 = data30[i2];
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.from === undefined){
+const err67 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3380,12 +3327,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-}
-if(data30.from !== undefined){
-let data31 = data30.from;
-if(Array.isArray(data31)){
-if(data31.length < 1){
-const err68 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+for(const key7 in data31){
+if(!(((key7 === "from") || (key7 === "methods")) || (key7 === "paths"))){
+const err68 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3394,12 +3338,12 @@ vErrors.push(err68);
 }
 errors++;
 }
-const len3 = data31.length;
-for(let i3=0; i3<len3; i3++){
-let data32 = data31[i3];
-if(typeof data32 === "string"){
-if(func2(data32) < 1){
-const err69 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data31.from !== undefined){
+let data32 = data31.from;
+if(Array.isArray(data32)){
+if(data32.length < 1){
+const err69 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3408,9 +3352,12 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-else {
-const err70 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len3 = data32.length;
+for(let i3=0; i3<len3; i3++){
+let data33 = data32[i3];
+if(typeof data33 === "string"){
+if(func2(data33) < 1){
+const err70 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3420,9 +3367,8 @@ vErrors.push(err70);
 errors++;
 }
 }
-}
 else {
-const err71 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err71 = {instancePath:instancePath+"/allow/" + i2+"/from/" + i3,schemaPath:"#/definitions/allowRule/properties/from/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3432,11 +3378,9 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data30.methods !== undefined){
-let data33 = data30.methods;
-if(Array.isArray(data33)){
-if(data33.length < 1){
-const err72 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err72 = {instancePath:instancePath+"/allow/" + i2+"/from",schemaPath:"#/definitions/allowRule/properties/from/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3445,12 +3389,12 @@ vErrors.push(err72);
 }
 errors++;
 }
-const len4 = data33.length;
-for(let i4=0; i4<len4; i4++){
-let data34 = data33[i4];
-if(typeof data34 === "string"){
-if(!pattern13.test(data34)){
-const err73 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+}
+if(data31.methods !== undefined){
+let data34 = data31.methods;
+if(Array.isArray(data34)){
+if(data34.length < 1){
+const err73 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3459,9 +3403,12 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len4 = data34.length;
+for(let i4=0; i4<len4; i4++){
+let data35 = data34[i4];
+if(typeof data35 === "string"){
+if(!pattern13.test(data35)){
+const err74 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -3471,9 +3418,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
 else {
-const err75 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err75 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -3483,11 +3429,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data30.paths !== undefined){
-let data35 = data30.paths;
-if(Array.isArray(data35)){
-if(data35.length < 1){
-const err76 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+}
+else {
+const err76 = {instancePath:instancePath+"/allow/" + i2+"/methods",schemaPath:"#/definitions/allowRule/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -3496,12 +3440,12 @@ vErrors.push(err76);
 }
 errors++;
 }
-const len5 = data35.length;
-for(let i5=0; i5<len5; i5++){
-let data36 = data35[i5];
-if(typeof data36 === "string"){
-if(!pattern21.test(data36)){
-const err77 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
+}
+if(data31.paths !== undefined){
+let data36 = data31.paths;
+if(Array.isArray(data36)){
+if(data36.length < 1){
+const err77 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -3510,9 +3454,12 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-else {
-const err78 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const len5 = data36.length;
+for(let i5=0; i5<len5; i5++){
+let data37 = data36[i5];
+if(typeof data37 === "string"){
+if(!pattern21.test(data37)){
+const err78 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -3522,9 +3469,8 @@ vErrors.push(err78);
 errors++;
 }
 }
-}
 else {
-const err79 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err79 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -3536,7 +3482,7 @@ errors++;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err80 = {instancePath:instancePath+"/allow/" + i2+"/paths",schemaPath:"#/definitions/allowRule/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -3548,12 +3494,24 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err81 = {instancePath:instancePath+"/allow/" + i2,schemaPath:"#/definitions/allowRule/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err81];
 }
 else {
 vErrors.push(err81);
+}
+errors++;
+}
+}
+}
+else {
+const err82 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
 }
 errors++;
 }
@@ -3596,12 +3554,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err82 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err83 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err82];
+vErrors = [err83];
 }
 else {
-vErrors.push(err82);
+vErrors.push(err83);
 }
 errors++;
 }
@@ -3950,4 +3908,4 @@ return errors === 0;
 }
 
 // The schema itself, to say what a refused value should look like and suggest field names.
-export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"anyOf":[{"required":["split"]},{"required":["redirect"]}],"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
+export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
