@@ -18,6 +18,11 @@ for (const f of result.sidecars) {
     problems.push(`${f.name}: RSS drift ${(f.rssDrift * 100).toFixed(1)} % after warm-up`);
   if (!(f.heapDrift < LIMIT))
     problems.push(`${f.name}: heap drift ${(f.heapDrift * 100).toFixed(1)} % after warm-up`);
+  if (!f.heapByFloors) {
+    problems.push(
+      `${f.name}: no full collection in a half after warm-up: the heap drift cannot be judged (run longer)`,
+    );
+  }
 }
 if (result.lost > 0) problems.push(`${result.lost} requests lost`);
 if (result.unexpected > 0) problems.push(`${result.unexpected} unexpected answers`);
