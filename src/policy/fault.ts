@@ -3,7 +3,7 @@
 // Compiled once; decided per request by a pure function over an injected
 // random source, so tests are exact. Delay and abort are drawn independently,
 // as Envoy's fault filter does: a request can be delayed and then aborted.
-// See docs/traffic-policy.md ("fault").
+// See docs/configuration.md ("Traffic policy", "fault").
 import { parseDuration } from '../config/duration.ts';
 import { GRPC_STATUS, type GrpcStatusCode, grpcStatusCode, grpcStatusOfHttp } from '../grpc/status.ts';
 import { FLAGS } from '../errors.ts';

@@ -3,7 +3,7 @@
 // raw-header arrays the forward core uses ([name, value, name, value, ...]).
 // Names are case-insensitive and written lower-case. Headers that frame the
 // message, route it or carry identity cannot be touched this way: compile
-// rejects them. See docs/traffic-policy.md ("headers").
+// rejects them. See docs/configuration.md ("Traffic policy", "headers").
 import { type Compiled, compiled, type PolicyIssue } from './issue.ts';
 
 export interface RawHeaderRewrite {

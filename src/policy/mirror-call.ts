@@ -2,7 +2,7 @@
 // throws its response away. One attempt, no retries, its own deadline: a
 // shadow that hangs, resets or answers 500 costs the original nothing and
 // gives its MirrorGate slot back when the copy ends, however it ends.
-// See docs/traffic-policy.md ("mirror").
+// See docs/configuration.md ("Traffic policy", "mirror").
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ProxyError } from '../errors.ts';

@@ -4,7 +4,7 @@
 // fail because of, its copy: the copies in flight are bounded (excess copies
 // are dropped and counted), and the body reaches the copy through a tee that
 // never pushes back on the original: a copy that falls behind is abandoned.
-// See docs/traffic-policy.md ("mirror").
+// See docs/configuration.md ("Traffic policy", "mirror").
 import { type Compiled, compiled, type PolicyIssue, percentProblem, thresholdOf } from './issue.ts';
 
 export interface RawMirror {

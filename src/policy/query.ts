@@ -3,7 +3,7 @@
 // exactly (case-sensitive); when a parameter repeats, the first one counts,
 // as Gateway API says. Names and values are percent-decoded before matching
 // (`+` stays a plus: it is a space only in HTML forms). Regexes are RE2, full
-// match, compiled once. See docs/traffic-policy.md ("query").
+// match, compiled once. See docs/configuration.md ("Traffic policy", "query").
 import { compileRegex } from '../config/regex.ts';
 import { type Compiled, compiled, type PolicyIssue } from './issue.ts';
 

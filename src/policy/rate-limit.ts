@@ -5,7 +5,7 @@
 // anyone else cannot touch them); everyone else, plaintext callers included
 // (they have no verified identity), shares the service's bucket. Buckets exist
 // only for configured entries, so nothing a caller sends grows the state.
-// See docs/traffic-policy.md ("rateLimit").
+// See docs/configuration.md ("Traffic policy", "rateLimit").
 import { type Compiled, compiled, type PolicyIssue } from './issue.ts';
 
 export interface RawBucket {

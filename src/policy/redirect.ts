@@ -1,6 +1,6 @@
 // Redirects answered by the caller's sidecar (Istio's HTTPRedirect, Gateway
 // API's RequestRedirect): the Location is the request's own URL with the
-// configured parts replaced. See docs/traffic-policy.md ("redirect").
+// configured parts replaced. See docs/configuration.md ("Traffic policy", "redirect").
 import { urlHost } from '../config/host.ts';
 import { ProxyError } from '../errors.ts';
 import { parseAuthority } from '../route/resolve.ts';

@@ -2,7 +2,7 @@
 // the route's matched path prefix is replaced (ReplacePrefixMatch) and the
 // Host header set. Prefixes match on segment boundaries, as Gateway API's
 // PathPrefix does: `/v2` matches `/v2` and `/v2/x`, never `/v2example`.
-// See docs/traffic-policy.md ("rewrite").
+// See docs/configuration.md ("Traffic policy", "rewrite").
 import { urlHost } from '../config/host.ts';
 import { type Compiled, compiled, type PolicyIssue } from './issue.ts';
 

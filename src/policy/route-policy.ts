@@ -2,7 +2,7 @@
 // config compiler: each option stays null when absent, so the request path
 // tests one reference per step and does no work for options a route lacks.
 // A service's own options are the defaults of its routes, option by option.
-// See docs/traffic-policy.md.
+// See docs/configuration.md ("Traffic policy").
 import { type CompiledFault, compileFault, type RawFault } from './fault.ts';
 import { type CompiledHeaders, compileHeaders, type RawHeaders } from './headers.ts';
 import type { Compiled, PolicyIssue } from './issue.ts';

@@ -12,9 +12,11 @@ import { matchRoute } from '../../../src/route/match.ts';
 const SELF = { service: 's', workload: 's', namespace: 'default', version: 'v1', serviceAccount: 's' };
 const load = (text: string) => loadMeshText(text, 'mesh.yaml', SELF);
 
+/** The mesh.yaml examples of the "Traffic policy" section of docs/configuration.md. */
 function examples(): string[] {
-  const docs = readFileSync(new URL('../../../docs/traffic-policy.md', import.meta.url), 'utf8');
-  return [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const docs = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+  const section = docs.slice(docs.indexOf('### Traffic policy'), docs.indexOf('### Reloading'));
+  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
 /** One service `a` with versions v1, v2 and one route made of `route` (YAML lines at 6 spaces). */
@@ -22,7 +24,7 @@ const withRoute = (route: string, service = '') =>
   `services:\n  a:\n${service}    versions: { v1: { host: a }, v2: { host: b } }\n    routes:\n      - split: { v1: 1 }\n${route}`;
 
 describe('traffic policy in mesh.yaml', () => {
-  it('loads every mesh.yaml example of docs/traffic-policy.md', () => {
+  it('loads every mesh.yaml example of the Traffic policy docs', () => {
     const docs = examples();
     assert.ok(docs.length >= 7);
     for (const text of docs) {
