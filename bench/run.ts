@@ -31,6 +31,7 @@ import {
 import {
   direct,
   type MeshletOptions,
+  policyOneHopConfig,
   prepareMeshlet,
   REPO,
   SHIPPED_NODE_FLAGS,
@@ -42,6 +43,7 @@ import {
   type Target,
   Unavailable,
 } from './lib/targets.ts';
+import { startMeshletBalanced } from './lib/balanced.ts';
 import { describeMachine, findTools, type Tools } from './lib/tools.ts';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -203,6 +205,31 @@ async function main(): Promise<Report> {
       group: 'meshlet',
       loads: [...wrkBoth, fixedRate],
       start: () => startMeshletOneHop(up, tmp, { metrics: true, sampling: null }, meshletOptions),
+    },
+    {
+      id: 'meshlet-one-hop-policy',
+      label: 'one hop, route with headers set, 0 % fault, 0 % mirror',
+      group: 'meshlet',
+      loads: wrkBoth,
+      start: () =>
+        startMeshletOneHop(up, tmp, { metrics: true, sampling: null }, meshletOptions, {
+          configText: policyOneHopConfig(up),
+          env: {},
+        }),
+    },
+    {
+      id: 'meshlet-one-hop-dns1',
+      label: 'one hop, one DNS endpoint',
+      group: 'meshlet',
+      loads: wrkBoth,
+      start: () => startMeshletBalanced(1, tmp, meshletOptions),
+    },
+    {
+      id: 'meshlet-one-hop-dns3',
+      label: 'one hop, three DNS endpoints (P2C peak-EWMA)',
+      group: 'meshlet',
+      loads: wrkBoth,
+      start: () => startMeshletBalanced(3, tmp, meshletOptions),
     },
     {
       id: 'mesh-path-plain',

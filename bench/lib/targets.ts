@@ -157,7 +157,13 @@ interface SidecarPorts {
   admin: number;
 }
 
-function meshYaml(mtls: 'disable' | 'strict', upstreamAt: number, telemetry: Telemetry): string {
+function meshYaml(
+  mtls: 'disable' | 'strict',
+  upstreamAt: number,
+  telemetry: Telemetry,
+  /** More keys for the route (6-space YAML lines), e.g. traffic-policy options. */
+  routeExtra = '',
+): string {
   const tracing =
     telemetry.sampling === null
       ? ''
@@ -173,7 +179,24 @@ ${tracing}services:
       v2: { host: 127.0.0.1, port: ${upstreamAt} }
     routes:
       - split: { v1: 90, v2: 10 }
-`;
+${routeExtra}`;
+}
+
+/**
+ * The one-hop mesh.yaml with traffic policy on its route: a request header
+ * set, and a fault and a mirror at 0 % (configured, never firing), to compare
+ * with the same route without them.
+ */
+export function policyOneHopConfig(upstreamAt: number): string {
+  return meshYaml(
+    'disable',
+    upstreamAt,
+    { metrics: true, sampling: null },
+    `        headers: { request: { set: { x-bench: "1" } } }
+        fault: { abort: { percent: 0, status: 503 } }
+        mirror: { version: v2, percent: 0 }
+`,
+  );
 }
 
 async function startSidecar(
@@ -297,15 +320,18 @@ export async function startMeshletOneHop(
   tmp: string,
   telemetry: Telemetry,
   options: MeshletOptions,
+  /** Another mesh.yaml (service `upstream`) and environment, e.g. for the balancing cells. */
+  override?: { configText: string; env: Record<string, string> },
 ): Promise<Target> {
   meshletMain();
   const dir = join(tmp, `one-hop-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'mesh.yaml');
-  writeFileSync(config, meshYaml('disable', upstreamPort, telemetry));
+  writeFileSync(config, override?.configText ?? meshYaml('disable', upstreamPort, telemetry));
   const env: Record<string, string> = {
     MESHLET_SERVICE: 'bench-client',
     MESHLET_SERVICE_ACCOUNT: 'bench-client',
+    ...override?.env,
   };
   if (!telemetry.metrics) env.MESHLET_METRICS = 'off';
   const a = await startSidecar('meshlet-client', config, upstreamPort, env, options);

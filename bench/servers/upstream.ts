@@ -12,4 +12,7 @@ const server = createServer((req, res) => {
   res.end(BODY);
 });
 server.keepAliveTimeout = 65_000;
-server.listen(intArg('port', 0), '127.0.0.1', () => announce(server));
+// `--host 127.0.0.3`: one of several endpoints on distinct loopback addresses (balancing cells).
+const hostAt = process.argv.indexOf('--host');
+const host = hostAt === -1 ? '127.0.0.1' : process.argv[hostAt + 1]!;
+server.listen(intArg('port', 0), host, () => announce(server));

@@ -130,6 +130,8 @@ export class EndpointSet {
   readonly #byKey = new Map<string, Member>();
   /** Members neither ejected nor draining: what pick() chooses from. */
   #eligible: Member[] = [];
+  /** Every member, ejected or not: what pick() chooses from when all are ejected (panic). */
+  #all: Member[] = [];
   #ejected = 0;
   #nextReadmitAt = Number.POSITIVE_INFINITY;
   #roundRobin = 0;
@@ -190,13 +192,20 @@ export class EndpointSet {
   /**
    * The endpoint for the next attempt, counted as pending until report(). An
    * endpoint already in `tried` (keys) is taken only when no other is
-   * eligible. No eligible endpoint: a 503 UH error to answer with.
+   * eligible; when every endpoint is ejected, all are eligible (panic). No
+   * endpoint at all: a 503 UH error to answer with.
    */
   pick(tried?: ReadonlySet<string>): Endpoint | ProxyError {
     const now = this.#clock();
     if (now >= this.#nextReadmitAt) this.#readmit(now);
     let list = this.#eligible;
-    if (list.length === 0) return this.#noEndpoint();
+    if (list.length === 0) {
+      // Every endpoint ejected: as Envoy's panic mode, try them all rather than refuse every
+      // request. A version whose host is a ClusterIP Service is one endpoint backed by many pods;
+      // ejecting it would stop all traffic to the version for the ejection time.
+      list = this.#all;
+      if (list.length === 0) return this.#noEndpoint();
+    }
     if (tried !== undefined && tried.size > 0 && list.length > 1) {
       const untried = list.filter((m) => !tried.has(m.key));
       if (untried.length > 0) list = untried;
@@ -341,16 +350,13 @@ export class EndpointSet {
       }
     }
     this.#eligible = eligible;
+    this.#all = ejected === 0 ? eligible : [...this.#members.values()];
     this.#ejected = ejected;
     this.#nextReadmitAt = next;
   }
 
   #noEndpoint(): ProxyError {
-    const why =
-      this.#members.size === 0
-        ? 'no endpoints (none resolved or listed)'
-        : `all ${this.#members.size} endpoints ejected by outlier detection`;
-    return new ProxyError('UH', `${this.service} ${this.version}: ${why}`);
+    return new ProxyError('UH', `${this.service} ${this.version}: no endpoints (none resolved or listed)`);
   }
 }
 

@@ -228,6 +228,10 @@ export class Balancing {
         };
         routeGuards.set(route, rg);
         list.push(rg);
+        // A watched version reads 0 until it trips: a dashboard tells "fine" from "no guard".
+        for (const t of route.targets)
+          if (t !== baseline && !rg.guard.isTripped(t.name))
+            this.#metrics.balance.canaryGuard(rg.service, rg.route, t.name, false);
       }
     }
     this.#guards.retain(keys);

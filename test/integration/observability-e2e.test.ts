@@ -79,6 +79,7 @@ services:
       - match: { headers: { x-try-v3: { present: true } } }
         split: { v3: 1 }
       - split: { v1: 80, v2: 20 }
+        guard: { baseline: v1, maxErrorRate: 0.9 }
     allow:
       - from: [productpage]
   ratings:

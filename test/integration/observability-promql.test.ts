@@ -124,6 +124,13 @@ function feed(s: { pp: Sidecar; r1: Sidecar; r2: Sidecar; rt: Sidecar }, n: numb
     .recorder(labels('destination', reviewsV2, ratings))
     .record('GET', 200, '-', ms(2), 0, 100, tid(14));
   s.rt.metrics.tlsHandshakeFailure('inbound', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+
+  // productpage balancing its calls to reviews v2: an ejection, an overflow, retries.
+  const v2 = s.pp.metrics.balance.version(`reviews.${NS}.svc.${TD}`, 'v2');
+  v2.ejection();
+  v2.overflow('pending');
+  v2.retry('success');
+  v2.retry('budget_exhausted');
 }
 
 /** Grafana's variables, as a person viewing reviews in namespace default would have them. */
@@ -147,6 +154,13 @@ test('dashboards and canary templates return data from a real Prometheus', {
   };
   const all = Object.values(mesh);
   for (const s of all) s.metrics.configReload('success', 'c0ffee01');
+  // productpage's view of the reviews endpoints, and its canary guard on v2.
+  const reviewsFqdn = `reviews.${NS}.svc.${TD}`;
+  mesh.pp.metrics.balance.endpoints(() => [
+    { service: reviewsFqdn, version: 'v1', healthy: 3, ejected: 0 },
+    { service: reviewsFqdn, version: 'v2', healthy: 1, ejected: 1 },
+  ]);
+  mesh.pp.metrics.balance.canaryGuard(reviewsFqdn, 'canary', 'v2', true);
   mesh.rt.metrics.configReload('failure', null);
   mesh.rt.metrics.configReload('success', 'c0ffee02');
   let n = 0;

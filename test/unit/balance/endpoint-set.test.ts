@@ -226,15 +226,16 @@ describe('EndpointSet: outlier detection', () => {
     assert.deepEqual(set.counts(), { healthy: 2, ejected: 1, draining: 0 });
   });
 
-  it('the only endpoint ejected: "no healthy endpoint" (UH) until it is back', () => {
+  it('every endpoint ejected: all are tried again (panic, as Envoy), never a refusal; still shown ejected', () => {
     const { set, clock } = makeSet(1);
     fail(set, '127.0.0.2:9080', 5);
+    assert.deepEqual(set.counts(), { healthy: 0, ejected: 1, draining: 0 });
     const e = set.pick();
-    assert.ok(e instanceof ProxyError);
-    assert.equal(e.flag, 'UH');
-    assert.match(e.message, /all 1 endpoints ejected/);
+    assert.ok(!(e instanceof ProxyError));
+    assert.equal(e.address.authority, '127.0.0.2:9080');
+    set.report(e.key, 'gateway-failure', 1);
     clock.advance(30_000);
-    assert.ok(!(set.pick() instanceof ProxyError));
+    assert.deepEqual(set.counts(), { healthy: 1, ejected: 0, draining: 0 });
   });
 
   it('failures of requests already in flight when it was ejected do not extend the ejection', () => {
