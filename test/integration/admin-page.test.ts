@@ -188,7 +188,7 @@ services:
     );
   });
 
-  it('costs nothing when nobody looks: the sidecar has no page state of its own', async () => {
+  it('serves the page under a strict content security policy, and /stats.json counts every version', async () => {
     const html = await fetch(`http://127.0.0.1:${sidecar.admin}/`);
     assert.equal(html.status, 200);
     assert.match(html.headers.get('content-security-policy') ?? '', /default-src 'none'; script-src 'self'/);
