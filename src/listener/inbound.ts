@@ -109,7 +109,7 @@ export function createInboundListener(
         hasBody: facts.hasBody,
       },
       obs.finish,
-      (r, err) => replyError(r, naming(err, obs.where)),
+      (r, err) => replyError(r, naming(err, obs)),
     ).start();
   };
 

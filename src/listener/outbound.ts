@@ -11,6 +11,8 @@ import type { Duplex } from 'node:stream';
 import type { ProxyError } from '../errors.ts';
 import { UpstreamCall } from '../forward/call.ts';
 import { copyRequestHeaders } from '../forward/headers.ts';
+import { upstreamProtocolOf } from '../forward/transport/select.ts';
+import { addGrpcHeaders, callDeadlineMs, grpcCallOf } from '../grpc/call.ts';
 import { NO_POLICY } from '../policy/route-policy.ts';
 import { type OutboundTarget, resolveOutbound } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
@@ -20,7 +22,7 @@ import type { RequestRecorder } from '../telemetry/types.ts';
 import { acceptCaptured, capturedDstOf, type Listener } from './accept.ts';
 import { createConnectHandler } from './connect.ts';
 import { addForwardedHeaders, setHost } from './forwarded.ts';
-import { createHttpServer } from './http.ts';
+import { createFrontDoor } from './front-door.ts';
 import { attempt, naming, replyError } from './rescue.ts';
 import { faultStep, forwardAfter } from './steps/fault.ts';
 import { mirrorStep } from './steps/mirror.ts';
@@ -87,6 +89,11 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     const rewriteResponseHeaders =
       policy.headers === null ? null : applyRequestHeaders(policy.headers, headers);
     const service = target.service;
+    // gRPC: TE: trailers upstream, and the caller's grpc-timeout as a deadline (grpc/call.ts).
+    const grpc = grpcCallOf(req.headers, path);
+    addGrpcHeaders(headers, grpc);
+    // The service's protocol picks HTTP/1.1 or HTTP/2 upstream (forward/transport/select.ts).
+    const pools = sidecar.pools.via(upstreamProtocolOf(service?.protocol));
     const call = new UpstreamCall(
       req,
       res,
@@ -95,26 +102,27 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         upstream:
           (target.version === null
             ? null
-            : sidecar.balancing.upstream(target.version, sidecar.pools, target.peerId, obs)) ??
-          sidecar.pools.upstream(target.origin, target.peerId),
+            : sidecar.balancing.upstream(target.version, pools, target.peerId, obs)) ??
+          pools.upstream(target.origin, target.peerId),
         streamIdleTimeoutMs: service?.streamIdleTimeoutMs ?? sidecar.config.current.streamIdleTimeoutMs,
         method: req.method!,
         path,
         headers,
-        timeoutMs: target.route?.timeoutMs ?? 0,
+        timeoutMs: callDeadlineMs(target.route?.timeoutMs ?? 0, grpc),
         retry: service?.retry ?? null,
+        grpc: grpc === null ? null : obs,
         responseHeaders: target.version?.responseHeader ?? null,
         rewriteResponseHeaders,
         hasBody: facts.hasBody,
         debugLog: sidecar.log.isLevelEnabled('debug') ? sidecar.log.child({ requestId }) : null,
       },
       sidecar.balancing.watch(target, started, fault.finish),
-      (r, err) => replyError(r, naming(err, obs.where)),
+      (r, err) => replyError(r, naming(err, obs)),
     );
     const mirror =
       policy.mirror === null
         ? null
-        : mirrorStep(sidecar, policy.mirror, target, req, path, headers, facts.hasBody);
+        : mirrorStep(sidecar, policy.mirror, target, req, path, headers, facts.hasBody, pools);
     forwardAfter(fault, res, call, mirror);
   };
 
@@ -132,7 +140,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     upgrade.forward(req, socket, head, obs, target.origin, target.peerId);
   };
 
-  const http = createHttpServer(sidecar, {
+  const door = createFrontDoor(sidecar, {
     request: onRequest,
     upgrade: onUpgrade,
     connect: createConnectHandler(sidecar, recorderFor),
@@ -144,5 +152,5 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
         err.flag,
       ),
   });
-  return { server: acceptCaptured(sidecar, http, 'outbound'), http };
+  return { server: acceptCaptured(sidecar, door, 'outbound'), ...door };
 }

@@ -1,9 +1,14 @@
 // The rescue step: every error the proxy answers itself goes out through here,
 // with the status, flag and body the error table (src/errors.ts) gives it:
-// status, `x-meshlet-error` flag, small JSON body (docs/architecture.md, "Errors").
+// status, `x-meshlet-error` flag, small JSON body (docs/architecture.md, "Errors");
+// a gRPC call gets the table's gRPC status instead (grpc/reply.ts).
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ProxyError, toProxyError } from '../errors.ts';
+import { grpcStatusOf, ProxyError, toProxyError } from '../errors.ts';
+import { cutDownstream } from '../forward/downstream.ts';
+import { sendGrpcError } from '../grpc/reply.ts';
+import { isGrpc } from '../grpc/request.ts';
+import { GRPC_STATUS, grpcCodeOfConstant } from '../grpc/status.ts';
 
 /** Runs a step that may refuse the request: its result, or the refusal as a ProxyError. */
 export function attempt<T>(step: () => T): T | ProxyError {
@@ -18,14 +23,20 @@ export function attempt<T>(step: () => T): T | ProxyError {
 const UPSTREAM_FAILURES: ReadonlySet<string> = new Set(['UF', 'UC', 'UT', 'URX', 'UH', 'UO']);
 
 /** `err` naming where the request went ("... (service reviews version v1 endpoint 10.0.0.7:9080)"). */
-export function naming(err: ProxyError, where: () => string): ProxyError {
+export function naming(err: ProxyError, request: { where(): string }): ProxyError {
   if (!UPSTREAM_FAILURES.has(err.flag)) return err;
-  return new ProxyError(err.flag, `${err.message} (${where()})`, { cause: err, status: err.status });
+  return new ProxyError(err.flag, `${err.message} (${request.where()})`, { cause: err, status: err.status });
 }
 
 export function replyError(res: ServerResponse, err: ProxyError): void {
   if (res.headersSent) {
-    res.destroy();
+    cutDownstream(res);
+    return;
+  }
+  // A gRPC caller reads the outcome from grpc-status: HTTP 200, the table's
+  // gRPC status and the message as a trailers-only reply, plus the flag.
+  if (isGrpc(res.req?.headers['content-type'])) {
+    sendGrpcError(res, grpcCodeOfConstant(grpcStatusOf(err.flag)) ?? GRPC_STATUS.unknown, err.message, err.flag);
     return;
   }
   const body = err.body();

@@ -4,7 +4,9 @@
 // table in src/errors.ts). Both listeners, their error paths and their
 // upgrade paths go through here.
 import type { IncomingMessage } from 'node:http';
-import { ProxyError, type ResponseFlags, recordedStatus } from '../errors.ts';
+import { FLAGS, ProxyError, type ResponseFlags, recordedStatus } from '../errors.ts';
+import { type GrpcCall, grpcCallOf } from '../grpc/call.ts';
+import { grpcCodeOfConstant } from '../grpc/status.ts';
 import { pathOf } from '../route/match.ts';
 import type { OutboundTarget } from '../route/resolve.ts';
 import { type AccessLog, type AccessRecord, roundMs, traceIdOf } from './access-log.ts';
@@ -45,6 +47,8 @@ export interface ObservedRequest {
   readonly access: AccessTarget;
   /** Extra access-log fields (upgrade, ...). */
   readonly logFields?: Record<string, unknown>;
+  /** A gRPC call (content-type application/grpc*): metrics and the span say so. */
+  readonly grpc?: GrpcCall | null;
 }
 
 export class Observation {
@@ -55,6 +59,8 @@ export class Observation {
   #done = false;
   /** host:port of the endpoint the request went to, when the forward step knows it. */
   endpoint: string | null = null;
+  /** A gRPC call's status as the upstream sent it (grpc-status), noted by the forward step. */
+  grpcStatus: number | null = null;
   /** `http://host:port` the request is sent to, when only the listener learns it (inbound: the app). */
   origin: string | null = null;
 
@@ -76,14 +82,14 @@ export class Observation {
     }
   }
 
-  /** "service reviews version v1 endpoint 10.0.0.7:9080": where the request went, for error replies. Bound. */
-  readonly where = (): string => {
+  /** "service reviews version v1 endpoint 10.0.0.7:9080": where the request went, for error replies. */
+  where(): string {
     const a = this.#req.access;
     const endpoint = this.#endpoint() ?? a.authority ?? '-';
     return a.service === null
       ? `endpoint ${endpoint}`
       : `service ${a.service} version ${a.version ?? '-'} endpoint ${endpoint}`;
-  };
+  }
 
   #endpoint(): string | null {
     const origin = this.origin ?? this.#req.access.origin;
@@ -97,12 +103,24 @@ export class Observation {
     const ctx = this.#ctx;
     ctx.inFlight--;
     const code = recordedStatus(status, flags);
+    const grpc = this.#req.grpc == null ? -1 : this.#grpcCode(flags);
+    if (grpc >= 0) this.span?.setAttribute('rpc.grpc.status_code', grpc);
     this.span?.end(code, flags);
     const seconds = (performance.now() - this.#started) / 1000;
     const { method, recorder } = this.#req;
-    recorder.record(method, code, flags, seconds, requestBytes, responseBytes, this.span?.traceId);
+    recorder.record(method, code, flags, seconds, requestBytes, responseBytes, this.span?.traceId, grpc);
     if (ctx.accessLog.enabled) this.#writeAccess(code, flags, requestBytes, responseBytes, seconds);
   };
+
+  /**
+   * The upstream's grpc-status; else the one the proxy answered with (the
+   * error table's gRPC column, DC as CANCELLED); else -2, unknown.
+   */
+  #grpcCode(flags: ResponseFlags): number {
+    if (this.grpcStatus !== null) return this.grpcStatus;
+    if (flags === '-' || FLAGS[flags].kind === 'marks') return -2;
+    return grpcCodeOfConstant(FLAGS[flags].grpc) ?? -2;
+  }
 
   #writeAccess(status: number, flags: ResponseFlags, bytesIn: number, bytesOut: number, seconds: number) {
     const { direction, method, access: a } = this.#req;
@@ -181,10 +199,12 @@ export function outboundRequest(
     };
   }
   const t = resolved;
+  const grpc = grpcCallOf(req.headers, t.path);
   return {
     direction: 'outbound',
     method,
     recorder,
+    grpc,
     spanName: `${method} ${t.service?.name ?? 'passthrough'}`,
     spanHeaders: req.headers,
     spanAttributes: () => ({
@@ -194,6 +214,7 @@ export function outboundRequest(
       'meshlet.route': t.route?.name ?? 'passthrough',
       'meshlet.version': t.version?.name ?? 'unknown',
       'meshlet.request_id': requestId,
+      ...rpcAttributes(grpc),
     }),
     access: {
       requestId,
@@ -219,10 +240,12 @@ export function inboundRequest(
 ): ObservedRequest {
   const method = req.method!;
   const path = pathOf(req.url ?? '/');
+  const grpc = grpcCallOf(req.headers, path);
   return {
     direction: 'inbound',
     method,
     recorder,
+    grpc,
     spanName: `${method} ${self.service}`,
     spanHeaders: req.headers,
     spanAttributes: () => ({
@@ -232,6 +255,7 @@ export function inboundRequest(
       'network.peer.address': req.socket.remoteAddress ?? '',
       'meshlet.request_id': requestId,
       'meshlet.version': self.version,
+      ...rpcAttributes(grpc),
     }),
     access: {
       requestId,
@@ -259,4 +283,12 @@ function protocolOf(req: IncomingMessage): string {
     default:
       return `HTTP/${req.httpVersion}`;
   }
+}
+
+/** OpenTelemetry's RPC attributes of a gRPC call (the status code is added when it ends). */
+function rpcAttributes(grpc: GrpcCall | null): Record<string, string> {
+  if (grpc === null) return {};
+  return grpc.method === null
+    ? { 'rpc.system': 'grpc' }
+    : { 'rpc.system': 'grpc', 'rpc.service': grpc.method.service, 'rpc.method': grpc.method.method };
 }
