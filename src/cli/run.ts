@@ -229,7 +229,8 @@ async function runSidecar(flags: RunFlags): Promise<number> {
   process.once('SIGTERM', quit);
   process.once('SIGINT', quit);
   log.info(
-    { ports, config: file, hash: initial.mesh.hash, service: self.service, version: self.version },
+    // The service is on every line already (the logger's base fields).
+    { ports, config: file, hash: initial.mesh.hash, version: self.version },
     'meshlet started',
   );
   return new Promise<number>(() => {});
