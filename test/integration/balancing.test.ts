@@ -6,12 +6,15 @@
 // the circuit breaker and the retry budget (docs/configuration.md, "Balancing").
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { type DnsServer, dnsmasqMissing, startDnsmasq } from '../helpers/dnsmasq.ts';
-import { freePort, type RunningSidecar, startSidecar } from '../helpers/mesh.ts';
+import { freePort, MAIN, NODE_FLAGS, type RunningSidecar, startSidecar } from '../helpers/mesh.ts';
 import type { EndpointsSnapshot } from '../../src/balance/snapshot.ts';
 
 const ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'] as const;
@@ -181,10 +184,14 @@ describe('balancing through a live sidecar with a real DNS server', { skip: skip
   const sidecars: RunningSidecar[] = [];
   const clients: Pool[] = [];
 
-  async function sidecar(service: string, version?: string): Promise<{ s: RunningSidecar; client: Pool }> {
+  async function sidecar(
+    service: string,
+    version?: string,
+    env: Record<string, string> = {},
+  ): Promise<{ s: RunningSidecar; client: Pool }> {
     const s = await startSidecar({
       configText: meshYaml(endpoints.port, service, version),
-      env: { MESHLET_DNS_SERVERS: dns.address },
+      env: { MESHLET_DNS_SERVERS: dns.address, ...env },
     });
     sidecars.push(s);
     const client = new Pool(`http://127.0.0.1:${s.outbound}`, { connections: 64, pipelining: 1 });
@@ -385,6 +392,42 @@ describe('balancing through a live sidecar with a real DNS server', { skip: skip
     const metrics = (await s.admin_('/metrics')).body;
     assert.match(metrics, /meshlet_retries_total\{[^}]*outcome="budget_exhausted"\} [1-9]/);
     assert.match(metrics, /meshlet_retries_total\{[^}]*outcome="failure"\} [1-9]/);
+  });
+
+  it('the access log line names the endpoint each request went to', async () => {
+    await dns.setRecords({ [HOST]: ADDRESSES.slice(0, 3) });
+    const { s, client } = await sidecar('    loadBalancer: round-robin\n', undefined, {
+      MESHLET_ACCESS_LOG: '1',
+    });
+    await waitFor('three endpoints', async () => Object.keys(await endpointStates(s)).length === 3);
+    const answers = await load(client, 6, 1);
+    await waitFor(
+      'access log lines',
+      () => (s.output().match(/"endpoint":"127\.0\.0\.[234]:/g) ?? []).length >= 6,
+    );
+    for (const a of answers)
+      assert.ok(s.output().includes(`"endpoint":"${a.endpoint}:${endpoints.port}"`), a.endpoint!);
+  });
+
+  it('a bad MESHLET_DNS_SERVERS stops meshlet run with one line and exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshlet-dns-env-'));
+    const file = join(dir, 'mesh.yaml');
+    writeFileSync(file, meshYaml(endpoints.port, ''));
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, MAIN, 'run', '--config', file], {
+      env: {
+        ...process.env,
+        MESHLET_DNS_SERVERS: '127.0.0.1:53,dns.local',
+        MESHLET_ADMIN_PORT: '0',
+        MESHLET_OUTBOUND_PORT: '0',
+        MESHLET_INBOUND_PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(r.status, 1);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /^meshlet: MESHLET_DNS_SERVERS: 'dns\.local' is not an IP address/);
   });
 
   it('a config edit that keeps an endpoint keeps its ejection', async () => {

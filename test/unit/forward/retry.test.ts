@@ -24,6 +24,23 @@ const facts = (f: Partial<AttemptFacts>): AttemptFacts => ({
 });
 
 describe('decideRetry', () => {
+  it('a spent retry budget gives up as if the attempts were spent: the first answer as is, later ones URX', () => {
+    assert.deepEqual(decideRetry(facts({ outcome: 503, budgetAllows: false })), { retry: false, flag: '-' });
+    assert.deepEqual(decideRetry(facts({ outcome: 503, attempt: 2, budgetAllows: false })), {
+      retry: false,
+      flag: 'URX',
+    });
+    assert.deepEqual(decideRetry(facts({ outcome: 'connect-failure', budgetAllows: false })), {
+      retry: false,
+      flag: 'UF',
+    });
+    // The keep-alive race retry is not a policy retry: the budget does not hold it back.
+    assert.deepEqual(decideRetry(facts({ outcome: 'reset', policy: null, budgetAllows: false })), {
+      retry: true,
+      race: true,
+    });
+  });
+
   it('retries a GET on connect failure on another endpoint', () => {
     assert.deepEqual(decideRetry(facts({ outcome: 'connect-failure' })), { retry: true, race: false });
   });
