@@ -9,6 +9,7 @@ export const noopMetrics: MeshMetrics = {
   balance: noopBalanceMetrics,
   authzDenied() {},
   rateLimited() {},
+  mirrorDropped() {},
   configReload() {},
   tlsHandshakeFailure() {},
   tcp: () => ({ opened() {}, bytes() {} }),

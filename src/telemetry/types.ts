@@ -35,6 +35,12 @@ export interface RequestRecorder {
     requestBytes: number,
     responseBytes: number,
     traceId: string | undefined,
+    /**
+     * A gRPC call: its status code 0..16 (`grpc_response_status`, and
+     * `request_protocol="grpc"`), or -2 when no status is known (`unknown`).
+     * Absent or -1: not gRPC.
+     */
+    grpcStatus?: number,
   ): void;
 }
 
@@ -58,6 +64,8 @@ export interface MeshMetrics {
   authzDenied(sourcePrincipal: string, destinationService: string, mode: 'enforce' | 'audit'): void;
   /** One request the service's rate limit refused (429 RL); plaintext callers are `unknown`. */
   rateLimited(destinationService: string, sourcePrincipal: string): void;
+  /** One mirror copy not made: the sidecar's copies in flight were at their bound. */
+  mirrorDropped(): void;
   configReload(result: 'success' | 'failure', hash: string | null): void;
   tlsHandshakeFailure(direction: 'inbound' | 'outbound', reason: string): void;
   /** Counts passthrough TCP connections with these labels. */

@@ -28,6 +28,7 @@ export function recordingMetrics() {
     },
     authzDenied: (p, d, m) => denied.push([p, d, m]),
     rateLimited: () => {},
+    mirrorDropped: () => {},
     balance: noopBalanceMetrics,
     configReload: () => {},
     tlsHandshakeFailure: () => {},

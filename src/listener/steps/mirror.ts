@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { VersionTarget } from '../../config/types.ts';
+import type { UpstreamPools } from '../../forward/pools.ts';
 import type { Upstream } from '../../forward/upstream.ts';
 import {
   type CompiledMirror,
@@ -20,7 +21,7 @@ import type { RandomSource } from '../../route/pick.ts';
 import type { OutboundTarget } from '../../route/resolve.ts';
 import type { Sidecar } from '../../sidecar.ts';
 
-/** Copies in flight across the process; beyond it copies are dropped (docs/configuration.md, "mirror"). */
+/** Copies in flight across the process; beyond it copies are dropped and counted (docs/configuration.md, "mirror"). */
 const MAX_MIRRORS_IN_FLIGHT = 256;
 /** A copy's whole lifetime when its route has no timeout. */
 const DEFAULT_MIRROR_TIMEOUT_MS = 10_000;
@@ -48,10 +49,15 @@ export function startMirror(
   upstreamFor: (version: VersionTarget) => Upstream,
   req: IncomingMessage,
   copy: MirrorRequest,
+  onDropped: () => void,
 ): void {
   if (!shouldMirror(mirror, random)) return;
   const version = versions.get(mirror.version);
-  if (version === undefined || !gate.tryAcquire()) return;
+  if (version === undefined) return;
+  if (!gate.tryAcquire()) {
+    onDropped();
+    return;
+  }
   const headers: string[] = [];
   mirrorRequestHeaders(copy.headers, headers);
   let body: PassThrough | null = null;
@@ -90,25 +96,29 @@ export function startMirror(
 /**
  * The outbound listener's mirror step: a thunk that starts the copy when the
  * original is forwarded (after a fault delay, if any), through the mirror
- * version's upstream with the same mTLS peer as the original.
+ * version's upstream as the original's is made (its endpoint set, else its
+ * origin, in `pools`), with the same mTLS peer as the original.
  */
 export function mirrorStep(
-  sidecar: Pick<Sidecar, 'pools' | 'random'>,
+  sidecar: Pick<Sidecar, 'pools' | 'random' | 'balancing' | 'metrics'>,
   mirror: CompiledMirror,
   target: OutboundTarget,
   req: IncomingMessage,
   path: string,
   headers: readonly string[],
   hasBody: boolean,
+  pools: UpstreamPools = sidecar.pools,
 ): () => void {
   return () =>
     startMirror(
       mirror,
       sidecar.random,
       target.service?.versions ?? NO_VERSIONS,
-      (v) => sidecar.pools.upstream(v.origin, target.peerId),
+      (v) =>
+        sidecar.balancing.upstream(v, pools, target.peerId, null) ?? pools.upstream(v.origin, target.peerId),
       req,
       { method: req.method ?? 'GET', path, headers, hasBody, timeoutMs: target.route?.timeoutMs ?? 0 },
+      () => sidecar.metrics.mirrorDropped(),
     );
 }
 

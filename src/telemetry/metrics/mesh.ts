@@ -10,7 +10,7 @@ const MAX_RATE_LIMITED_PRINCIPALS = 64;
 
 export type MeshCounters = Pick<
   MeshMetrics,
-  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped' | 'tcp' | 'rateLimited'
+  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped' | 'tcp' | 'rateLimited' | 'mirrorDropped'
 >;
 
 export function createMeshCounters(add: <T extends Family>(family: T) => T): MeshCounters {
@@ -59,6 +59,13 @@ export function createMeshCounters(add: <T extends Family>(family: T) => T): Mes
     ),
   );
   const rateLimited = new Map<string, CounterSeries>();
+  const mirrorsDropped = add(
+    new ValueFamily(
+      'meshlet_mirror_dropped_total',
+      'Mirror copies not made because the copies in flight were at their bound.',
+      'counter',
+    ),
+  ).series({});
   const denied = new Map<string, Map<string, [CounterSeries, CounterSeries]>>();
   const tlsReasons = new Map<string, CounterSeries>();
 
@@ -100,6 +107,10 @@ export function createMeshCounters(add: <T extends Family>(family: T) => T): Mes
 
     tracingSpanDropped() {
       spansDropped.value++;
+    },
+
+    mirrorDropped() {
+      mirrorsDropped.value++;
     },
 
     rateLimited(destinationService, sourcePrincipal) {
