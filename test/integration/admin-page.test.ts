@@ -179,6 +179,31 @@ services:
       assert.match(await page.$eval('#guards', (e) => e.textContent ?? ''), /canary.*v1.*watching/);
   });
 
+  it('stops asking while its tab is hidden, and starts again when it is shown', async () => {
+    const asked: number[] = [];
+    const count = (r: { url(): string }) => {
+      if (r.url().endsWith('/stats.json')) asked.push(Date.now());
+    };
+    page.on('request', count);
+    // What the browser does when the tab goes to the background.
+    const setVisibility = (state: string) =>
+      page.evaluate(`Object.defineProperty(document, 'visibilityState', { value: '${state}', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));`);
+    await setVisibility('hidden');
+    await sleep(300);
+    const hiddenAt = Date.now();
+    await sleep(3000); // two polling periods
+    assert.deepEqual(
+      asked.filter((t) => t > hiddenAt),
+      [],
+      'no /stats.json while hidden',
+    );
+    await setVisibility('visible');
+    await sleep(2000);
+    page.off('request', count);
+    assert.ok(asked.filter((t) => t > hiddenAt).length >= 1, 'asks again once visible');
+  });
+
   it('logs no console error and no page error', () => {
     // Before /endpoints exists, the page's one probe of it is a 404 the browser reports.
     const expected = (p: string) => /\/endpoints\b/.test(p) && /404/.test(p);
