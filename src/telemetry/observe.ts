@@ -45,6 +45,8 @@ export interface ObservedRequest {
   readonly spanHeaders: import('node:http').IncomingHttpHeaders;
   readonly spanAttributes: () => Record<string, string | number | boolean>;
   readonly access: AccessTarget;
+  /** Why resolve refused the request (no route, a malformed target), for the debug log. */
+  readonly refused?: ProxyError;
   /** Extra access-log fields (upgrade, ...). */
   readonly logFields?: Record<string, unknown>;
   /** A gRPC call (content-type application/grpc*): metrics and the span say so. */
@@ -73,12 +75,18 @@ export class Observation {
     this.span = ctx.tracing.enabled
       ? ctx.tracing.start(kind, req.spanName, req.spanHeaders, req.spanAttributes())
       : null;
-    if (req.access.route !== null && ctx.log.isLevelEnabled('debug')) {
+    if ((req.access.route !== null || req.refused !== undefined) && ctx.log.isLevelEnabled('debug')) {
       const a = req.access;
-      ctx.log.debug(
-        { requestId: a.requestId, destination: a.service, route: a.route, version: a.version },
-        'route chosen',
-      );
+      if (req.refused === undefined)
+        ctx.log.debug(
+          { requestId: a.requestId, destination: a.service, route: a.route, version: a.version },
+          'route chosen',
+        );
+      else
+        ctx.log.debug(
+          { requestId: a.requestId, flag: req.refused.flag, reason: req.refused.message },
+          'request refused',
+        );
     }
   }
 
@@ -178,6 +186,7 @@ export function outboundRequest(
       method,
       recorder,
       spanName: `${method} ${resolved.flag === 'NR' ? 'BlackHoleCluster' : 'unknown'}`,
+      refused: resolved,
       spanHeaders: req.headers,
       spanAttributes: () => ({
         'http.request.method': method,

@@ -172,7 +172,7 @@ ${extra}`;
     assert.ok(!sidecar.output().includes('req-off-3'), 'no access line while the config turns it off');
   });
 
-  it('changes the log level at run time; debug lines show the route chosen and each retry', async () => {
+  it('changes the log level at run time; debug lines show the route chosen, each retry and a refusal', async () => {
     assert.equal(JSON.parse((await sidecar.admin_('/logging')).body).level, 'info');
     const set = await fetch(`http://127.0.0.1:${sidecar.admin}/logging?level=debug`, { method: 'POST' });
     assert.equal(set.status, 200);
@@ -191,6 +191,17 @@ ${extra}`;
       jsonLines(sidecar).find((l) => l.msg === 'retrying' && l.requestId === 'req-debug-4'),
     );
     assert.equal(retry.why, 'connect-failure');
+
+    // A refusal before any route: a request that already passed through a meshlet outbound.
+    const looped = await request(`http://127.0.0.1:${sidecar.outbound}/`, {
+      headers: { host: 'reviews', 'x-request-id': 'req-loop-6', 'x-meshlet-source': 'a;b;c' },
+    });
+    await looped.body.dump();
+    const refused = await until('request refused', () =>
+      jsonLines(sidecar).find((l) => l.msg === 'request refused' && l.requestId === 'req-loop-6'),
+    );
+    assert.equal(refused.flag, 'NR');
+    assert.match(String(refused.reason), /request loop/);
 
     await fetch(`http://127.0.0.1:${sidecar.admin}/logging?level=info`, { method: 'POST' });
     await call(sidecar, '/five', 'req-info-5');
