@@ -145,10 +145,11 @@ const CORPUS: ConfigInput[] = [
   base({ write: 'in-place' }),
   base({ regex: '(a+)+b' }),
   base({ pathRegex: '/(a+)+b' }),
-  // a 2,000-service config: its reload must not stall requests
+  // a 5,000-service config: its reload must not stall requests (the issue saw 1.1 s for 2,000)
   base({ kind: 'large' }),
 ];
 
+const LARGE_SERVICES = 5000;
 const yamlValue = (v: string | number) => (typeof v === 'number' ? String(v) : JSON.stringify(v));
 
 function render(c: ConfigInput, ports: { app: number; closed: number }, n: number): string {
@@ -181,10 +182,10 @@ services:
 ${c.kind === 'large' ? largeServices(ports.app) : ''}`;
 }
 
-/** 2,000 more services, each with two versions, a header route and a split: a large mesh's config. */
+/** 5,000 more services, each with two versions, a header route and a split: a large mesh's config. */
 function largeServices(appPort: number): string {
   const lines: string[] = [];
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < LARGE_SERVICES; i++) {
     lines.push(
       `  svc-${i}:`,
       '    port: 8080',
@@ -282,10 +283,12 @@ async function within<T>(ms: number, what: string, probe: Promise<T>): Promise<T
 
 /**
  * The longest a reload may hold up other work on the sidecar. Compiling the
- * 2,000-service config below on the request thread held /healthz for about
- * 490 ms on the test machine; compiled off it, about 30 ms.
+ * 5,000-service config below on the request thread held /healthz for about
+ * 2 s on the test machine; compiled off it, under 200 ms. The margin is
+ * wide because on a busy two-core machine a small reload's round trip alone
+ * reached 430 ms under the parallel test run.
  */
-const STALL_LIMIT_MS = 250;
+const STALL_LIMIT_MS = 1000;
 const STACK = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/m;
 
 describe('fuzz: config values through validate and hot reload', () => {
@@ -348,7 +351,9 @@ describe('fuzz: config values through validate and hot reload', () => {
     await sleep(250);
     const worstStall = await stalls.stop();
     if (c.kind === 'large')
-      console.log(`[fuzz] a 2,000-service reload: worst /healthz round trip ${worstStall.toFixed(0)} ms`);
+      console.log(
+        `[fuzz] a ${LARGE_SERVICES}-service reload: worst /healthz round trip ${worstStall.toFixed(0)} ms`,
+      );
     const where = `config input ${n}: ${JSON.stringify(c).slice(0, 300)}`;
     try {
       assert.ok(
