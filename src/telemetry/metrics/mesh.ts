@@ -10,7 +10,13 @@ const MAX_RATE_LIMITED_PRINCIPALS = 64;
 
 export type MeshCounters = Pick<
   MeshMetrics,
-  'authzDenied' | 'configReload' | 'tlsHandshakeFailure' | 'tracingSpanDropped' | 'tcp' | 'rateLimited' | 'mirrorDropped'
+  | 'authzDenied'
+  | 'configReload'
+  | 'tlsHandshakeFailure'
+  | 'tracingSpanDropped'
+  | 'tcp'
+  | 'rateLimited'
+  | 'mirrorDropped'
 >;
 
 export function createMeshCounters(add: <T extends Family>(family: T) => T): MeshCounters {
