@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { type RunningSidecar, serviceYaml, startServer, startSidecar, tempDir } from '../helpers/mesh.ts';
+import {
+  type RunningSidecar,
+  rawExchange,
+  serviceYaml,
+  startServer,
+  startSidecar,
+  tempDir,
+} from '../helpers/mesh.ts';
 import {
   callVia,
   freePort,
@@ -222,6 +229,17 @@ ${[301, 302, 303, 307, 308]
     assert.equal(r.status, 200);
     assert.equal(r.headers['grpc-status'], '14');
     assert.equal(r.headers['x-meshlet-error'], 'FI');
+  });
+
+  it('an abort before the body is in closes the connection instead of reading the rest', async () => {
+    const head =
+      'POST /grpc-abort HTTP/1.1\r\nHost: web\r\ncontent-type: application/grpc\r\ncontent-length: 100000000\r\n\r\n';
+    const started = performance.now();
+    const raw = await rawExchange(sidecar.outbound, `${head}${'x'.repeat(1000)}`, 5000);
+    assert.match(raw, /^HTTP\/1\.1 200 /);
+    assert.match(raw, /x-meshlet-error: FI/i);
+    assert.match(raw, /connection: close/i);
+    assert.ok(performance.now() - started < 4000, 'closed without waiting for the body');
   });
 
   it('a 200 ms delay on 50 % shows in the latency buckets, flagged DI, outside the 190 ms route timeout', async (t) => {

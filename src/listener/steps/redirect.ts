@@ -7,6 +7,7 @@ import type { ResponseFlags } from '../../errors.ts';
 import { type CompiledRedirect, redirectLocation } from '../../policy/redirect.ts';
 import type { OutboundTarget } from '../../route/resolve.ts';
 import { replyError } from '../rescue.ts';
+import { closeIfBodyUnread } from './reply.ts';
 
 /** Answers the redirect and records it with its status (DPE when the request cannot be part of a URL). */
 export function answerRedirect(
@@ -26,6 +27,7 @@ export function answerRedirect(
     finish(location.status, location.flag);
     return;
   }
+  closeIfBodyUnread(res);
   res.writeHead(redirect.status, { location, 'content-length': 0 });
   res.end();
   finish(redirect.status, '-');

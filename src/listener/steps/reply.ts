@@ -11,6 +11,15 @@ export function isGrpcRequest(req: IncomingMessage): boolean {
   return typeof type === 'string' && type.startsWith('application/grpc');
 }
 
+/**
+ * Answered before the caller finished sending its body: on HTTP/1.1 the
+ * connection is closed after the answer instead of reading (and discarding)
+ * the rest, as the forward core and nginx do.
+ */
+export function closeIfBodyUnread(res: ServerResponse): void {
+  if (res.req !== undefined && !res.req.complete && !res.headersSent) res.shouldKeepAlive = false;
+}
+
 /** Writes `err` as the reply, with `extra` headers; a gRPC caller gets `grpcStatus` instead of the HTTP status. */
 export function replyPolicyError(
   res: ServerResponse,
@@ -22,6 +31,7 @@ export function replyPolicyError(
     res.destroy();
     return;
   }
+  closeIfBodyUnread(res);
   if (grpcStatus !== null) {
     res.writeHead(200, {
       'content-type': 'application/grpc',
