@@ -180,7 +180,12 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     }
     // With only `endpoints:`, the first one stands for the version where one address is needed (upgrades).
     const host = v.host ?? endpoints?.[0]?.address ?? '';
-    const origin = v.host === undefined ? (endpoints === null ? '' : `http://${endpoints[0]!.authority}`) : originOf(host, vport);
+    const origin =
+      v.host === undefined
+        ? endpoints === null
+          ? ''
+          : `http://${endpoints[0]!.authority}`
+        : originOf(host, vport);
     // A refused host is reported and the version kept, so routes naming it are still checked;
     // the service is never published with it (errors are thrown below).
     if (origin === null)
