@@ -26,7 +26,7 @@ import { createFrontDoor } from './front-door.ts';
 import { attempt, naming, replyError } from './rescue.ts';
 import { faultStep, forwardAfter } from './steps/fault.ts';
 import { mirrorStep } from './steps/mirror.ts';
-import { answerRedirect } from './steps/redirect.ts';
+import { answerRedirect, answerRedirectUpgrade } from './steps/redirect.ts';
 import { applyRequestHeaders, applyRewrite } from './steps/rewrite.ts';
 import { createUpgradeStep } from './upgrade.ts';
 
@@ -133,6 +133,11 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
     const obs = upgrade.observe(outboundRequest(req, requestId, target, recorderFor(target)));
     if ('flag' in target) {
       upgrade.refuse(socket, obs, target);
+      return;
+    }
+    const redirect = target.route?.policy.redirect ?? null;
+    if (redirect !== null) {
+      answerRedirectUpgrade(socket, redirect, target, obs.finish);
       return;
     }
     req.url = target.path;

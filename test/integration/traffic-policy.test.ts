@@ -349,6 +349,16 @@ ${[301, 302, 303, 307, 308]
     assert.equal(full.headers.location, 'https://new.example.com:8443/landing?x=1');
   });
 
+  it('a redirect route answers a WebSocket upgrade with the redirect, forwarding nothing', async () => {
+    const raw = await rawExchange(
+      sidecar.outbound,
+      'GET /r308/ws HTTP/1.1\r\nHost: web\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    assert.match(raw, /^HTTP\/1\.1 308 /);
+    assert.match(raw, /\r\nlocation: http:\/\/example\.com\/r308\/ws\r\n/);
+  });
+
   it('a path-prefix rewrite forwards the replaced path and Host', async () => {
     apps.seen.length = 0;
     const r = await call(sidecar.outbound, '/old/x/y?z=1');
