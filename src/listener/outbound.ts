@@ -50,9 +50,10 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       ? t.flag === 'NR'
         ? recorders.get('!NR', () => labels(null, 'BlackHoleCluster'))
         : recorders.get('', () => labels(null))
-      : t.version === null
+      : t.service === null
         ? recorders.get('', () => labels(null))
-        : recorders.get(`${t.service!.name}/${t.version.name}`, () => labels(t));
+        : // A route that only redirects has no version: the service's labels, version unknown.
+          recorders.get(`${t.service.name}/${t.version?.name ?? ''}`, () => labels(t));
   const resolve = (req: IncomingMessage) =>
     attempt(() =>
       // The route's canary guard may move a tripped version's share to its baseline (balance/wiring.ts).

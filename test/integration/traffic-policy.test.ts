@@ -340,7 +340,11 @@ ${[301, 302, 303, 307, 308]
       assert.equal(r.status, s);
       assert.equal(r.headers.location, `http://example.com/r${s}/a/b?c=d`);
       assert.equal(
-        await metricSum(sidecar, 'meshlet_requests_total', { response_code: String(s), reporter: 'source' }),
+        await metricSum(sidecar, 'meshlet_requests_total', {
+          response_code: String(s),
+          reporter: 'source',
+          destination_service_name: 'web',
+        }),
         1,
       );
     }
