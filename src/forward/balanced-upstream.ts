@@ -73,7 +73,10 @@ export class BalancedUpstream implements Upstream {
     const note = this.#note;
     if (note !== null) {
       note.endpoint = picked.address.authority;
-      note.span?.setAttribute('network.peer.address', picked.address.address);
+      if (note.span !== null) {
+        note.span.setAttribute('network.peer.address', picked.address.address);
+        note.span.setAttribute('network.peer.port', picked.address.port);
+      }
     }
     return { key: picked.key, transport: lease.running ? pool : new Waiting(lease, pool) };
   }
