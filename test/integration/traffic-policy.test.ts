@@ -151,6 +151,11 @@ describe('traffic policy on the caller side (one sidecar, mtls: disable)', () =>
         match: { path: { prefix: /mirror } }
         split: { v1: 1 }
         mirror: { version: shadow }
+      - name: mirror-bound
+        match: { path: { prefix: /bound } }
+        split: { v1: 1 }
+        timeout: 5s
+        mirror: { version: shadow }
       - name: headers
         match: { path: { prefix: /headers } }
         split: { v1: 1 }
@@ -317,6 +322,20 @@ ${[301, 302, 303, 307, 308]
       shadowMode = 'ok';
     });
   }
+
+  it('copies beyond the 256 in flight are dropped and counted; the caller is unaffected', async () => {
+    shadowMode = 'hang';
+    const dropped = () => metricSum(sidecar, 'meshlet_mirror_dropped_total');
+    const before = await dropped();
+    const replies = await many(300, 16, (i) => call(sidecar.outbound, `/bound/${i}`));
+    for (const r of replies) {
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['x-served-by'], 'v1');
+    }
+    // Every copy hangs for the route's 5 s: at most 256 are made, the rest are counted.
+    assert.ok((await dropped()) - before >= 300 - 256, `${(await dropped()) - before} dropped`);
+    shadowMode = 'ok';
+  });
 
   it('sets, adds and removes request and response headers exactly', async () => {
     const r = await call(sidecar.outbound, '/headers/x', {
