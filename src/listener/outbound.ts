@@ -80,7 +80,7 @@ export function createOutboundListener(sidecar: Sidecar): Listener {
       answerRedirect(res, policy.redirect, target, obs.finish);
       return;
     }
-    const fault = faultStep(policy.fault, sidecar.random, req, res, obs.finish);
+    const fault = faultStep(policy.fault, sidecar.random, req, res, obs.finish, obs);
     if (fault === null) return;
     if (target.absoluteForm) setHost(headers, target.authority);
     addForwardedHeaders(headers, facts, req.socket, 'http', requestId);

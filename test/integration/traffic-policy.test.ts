@@ -141,7 +141,7 @@ describe('traffic policy on the caller side (one sidecar, mtls: disable)', () =>
       - name: fault-abort-grpc
         match: { path: { prefix: /grpc-abort } }
         split: { v1: 1 }
-        fault: { abort: { percent: 100, grpcStatus: unavailable } }
+        fault: { abort: { percent: 100, grpcStatus: resource-exhausted } }
       - name: fault-delay
         match: { path: { prefix: /delay } }
         split: { v2: 1 }
@@ -232,8 +232,13 @@ ${[301, 302, 303, 307, 308]
       body: '',
     });
     assert.equal(r.status, 200);
-    assert.equal(r.headers['grpc-status'], '14');
+    assert.equal(r.headers['grpc-status'], '8');
     assert.equal(r.headers['x-meshlet-error'], 'FI');
+    // Recorded with the status it answered, not the error table's UNAVAILABLE.
+    assert.equal(
+      await metricSum(sidecar, 'meshlet_requests_total', { response_flags: 'FI', grpc_response_status: '8' }),
+      1,
+    );
   });
 
   it('an abort before the body is in closes the connection instead of reading the rest', async () => {

@@ -35,6 +35,8 @@ export function faultStep(
   req: IncomingMessage,
   res: ServerResponse,
   finish: Finish,
+  /** Where a gRPC answer's status is noted for the metrics and the span (the Observation). */
+  grpc: { grpcStatus: number | null } | null = null,
 ): FaultPlan | null {
   const decision = fault === null ? null : decideFault(fault, random);
   if (decision === null) return { finish, delayMs: 0 };
@@ -50,6 +52,7 @@ export function faultStep(
     const reply = abortReply(abort, isGrpcRequest(req));
     const err = new ProxyError('FI', 'fault injected by the route', { status: reply.status });
     replyPolicyError(res, err, reply.grpcStatus);
+    if (grpc !== null && reply.grpcStatus !== null) grpc.grpcStatus = reply.grpcStatus;
     finish(reply.status, 'FI');
   };
   if (decision.delayMs === 0) answer();

@@ -4,11 +4,11 @@
 // the rescue step. See docs/configuration.md ("Traffic policy").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyError } from '../../errors.ts';
+import { isGrpc } from '../../grpc/request.ts';
 
-/** A gRPC call: its content type says so (application/grpc, +proto, +json, ...). */
+/** A gRPC call: its content type says so (gRPC-Web is not: it gets the HTTP answer). */
 export function isGrpcRequest(req: IncomingMessage): boolean {
-  const type = req.headers['content-type'];
-  return typeof type === 'string' && type.startsWith('application/grpc');
+  return isGrpc(req.headers['content-type']);
 }
 
 /**
