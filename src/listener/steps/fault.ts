@@ -3,19 +3,14 @@
 // part of the route timeout, whose clock starts when forwarding does) and
 // answers a share itself (FI, the configured status, or the gRPC status for a
 // gRPC caller). The draws come from the sidecar's injected random source.
-// See docs/configuration.md ("fault").
+// See docs/configuration.md ("Traffic policy", "fault").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyError, type ResponseFlags } from '../../errors.ts';
 import { abortReply, type CompiledFault, decideFault } from '../../policy/fault.ts';
 import type { RandomSource } from '../../route/pick.ts';
 import { isGrpcRequest, replyPolicyError } from './reply.ts';
 
-export type Finish = (
-  status: number,
-  flags: ResponseFlags,
-  requestBytes?: number,
-  responseBytes?: number,
-) => void;
+type Finish = (status: number, flags: ResponseFlags, requestBytes?: number, responseBytes?: number) => void;
 
 /** How the request goes on after the fault step: the finish to give the forward step, and when to start it. */
 export interface FaultPlan {

@@ -3,7 +3,7 @@
 // through that version's upstream. The copy's answer is discarded; the copies
 // in flight are bounded by one gate per process, and a copy that cannot keep
 // up is abandoned, so the original never waits for its copy. See
-// docs/configuration.md ("mirror").
+// docs/configuration.md ("Traffic policy", "mirror").
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { VersionTarget } from '../../config/types.ts';
@@ -21,7 +21,7 @@ import type { RandomSource } from '../../route/pick.ts';
 import type { OutboundTarget } from '../../route/resolve.ts';
 import type { Sidecar } from '../../sidecar.ts';
 
-/** Copies in flight across the process; beyond it copies are dropped and counted (docs/configuration.md, "mirror"). */
+/** Copies in flight across the process; beyond it copies are dropped and counted. */
 const MAX_MIRRORS_IN_FLIGHT = 256;
 /** A copy's whole lifetime when its route has no timeout. */
 const DEFAULT_MIRROR_TIMEOUT_MS = 10_000;

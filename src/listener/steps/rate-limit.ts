@@ -2,7 +2,7 @@
 // sidecar against the verified caller (plaintext callers share the service's
 // bucket): 429 RL with retry-after (RESOURCE_EXHAUSTED for gRPC) and
 // meshlet_rate_limited_total. The buckets live outside the config snapshot
-// and carry their levels across reloads. See docs/configuration.md ("rateLimit").
+// and carry their levels across reloads. See docs/configuration.md ("Traffic policy", "rateLimit").
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CompiledMesh } from '../../config/types.ts';
 import { ProxyError, type ResponseFlags } from '../../errors.ts';

@@ -1,7 +1,7 @@
 // Redirect step (outbound): a route with `redirect` is answered by the
 // caller's sidecar with the configured status and a Location built from the
 // request as the app sent it; nothing is forwarded. See docs/configuration.md
-// ("redirect").
+// ("Traffic policy", "redirect").
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';

@@ -2,7 +2,7 @@
 // replaced before forwarding, and the route's request header set/add/remove
 // applied to the forwarded headers (after the sidecar's own, which a route
 // cannot touch). Response headers are rewritten by the forward core through
-// the plan's hook. See docs/configuration.md ("rewrite", "headers").
+// the plan's hook. See docs/configuration.md ("Traffic policy").
 import {
   applyHeaderRewrite,
   type CompiledHeaderRewrite,
