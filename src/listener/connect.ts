@@ -3,12 +3,13 @@
 // for a mesh service), then the connection becomes a TCP relay counted like
 // captured TCP passthrough (meshlet_tcp_* with direction="outbound"). A
 // refusal is observed like any refused request (span, record, access log).
+// A listener that opens no tunnels (inbound) refuses every CONNECT.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ProxyError, toProxyError } from '../errors.ts';
-import { resolveConnect } from '../route/resolve.ts';
+import { parseAuthority, resolveConnect } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { observe, outboundRequest } from '../telemetry/observe.ts';
 import type { RequestRecorder } from '../telemetry/types.ts';
@@ -60,4 +61,21 @@ export function createConnectHandler(
       },
     );
   };
+}
+
+/**
+ * The answer of a listener that opens no tunnels: 404 `NR`, as Envoy answers
+ * a CONNECT no route matches (no connect matcher); a malformed one (two Hosts,
+ * a target that is not host:port) is 400 `DPE`, as on the outbound listener.
+ */
+export function connectRefusal(req: IncomingMessage): ProxyError {
+  if ((req.headersDistinct.host?.length ?? 0) > 1)
+    return new ProxyError('DPE', 'request has more than one Host header');
+  try {
+    if (parseAuthority(req.url ?? '', 'CONNECT target').port === null)
+      return new ProxyError('DPE', 'malformed CONNECT target (host:port)');
+  } catch (err) {
+    return toProxyError(err);
+  }
+  return new ProxyError('NR', 'CONNECT is not served on this listener (no tunnels)', { status: 404 });
 }

@@ -2,35 +2,76 @@
 // parser-level errors (smuggling, oversize, slow headers) answered with a
 // flagged reply on the raw socket, counted, and the connection closed.
 // Requests on one connection are handled in order, one at a time (serial.ts).
+// Every request the parser delivers but this edge will not serve (a framing
+// the parser rejects only after the head, an expectation, a CONNECT where no
+// tunnel is offered) gets a flagged, counted reply: never a silent close.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ProxyError } from '../errors.ts';
+import { ProxyError } from '../errors.ts';
 import type { Sidecar } from '../sidecar.ts';
-import { parserError, writeRawError } from './rescue.ts';
+import { connectRefusal } from './connect.ts';
+import { parserError, replyError, writeRawError } from './rescue.ts';
 import { requestInProgress, serializePerConnection } from './serial.ts';
 
 export interface HttpHandlers {
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** `CONNECT host:port`; without it a CONNECT is refused by node (outbound only tunnels). */
+  /** `CONNECT host:port`; without it a CONNECT is answered 404 `NR` (outbound only tunnels). */
   connect?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** A request the parser rejected before it became an IncomingMessage. */
   rejected(err: ProxyError, socket: Socket): void;
 }
 
+/**
+ * Requests node's parser saw as an upgrade offer that we serve over HTTP/1.1
+ * instead (`h2c`). The parser stops reading the connection after such a
+ * request, so anything pipelined behind it would never be answered: the
+ * response says `connection: close` and the client sends the rest again on a
+ * new connection (RFC 9112 §9.3.2).
+ */
+const declinedUpgrades = new WeakSet<IncomingMessage>();
+
 /** WebSocket is the one upgrade proxied; any other offer (`h2c`) is ignored and served over HTTP/1.1. */
 function isWebSocketUpgrade(req: IncomingMessage): boolean {
   const upgrade = req.headers.upgrade;
-  return typeof upgrade === 'string' && /(?:^|,)\s*websocket\s*(?:,|$)/i.test(upgrade);
+  const websocket = typeof upgrade === 'string' && /(?:^|,)\s*websocket\s*(?:,|$)/i.test(upgrade);
+  if (!websocket) declinedUpgrades.add(req);
+  return websocket;
+}
+
+/**
+ * A request head the parser delivers and then rejects (so nothing after it on
+ * the connection is read): a Transfer-Encoding whose last coding is not
+ * `chunked` leaves the body length unknown (RFC 9112 §6.3: 400 and close).
+ */
+function refusedHead(req: IncomingMessage): ProxyError | null {
+  const te = req.headers['transfer-encoding'];
+  if (te === undefined) return null;
+  const last = te.split(',').at(-1)!.trim().toLowerCase();
+  if (last === 'chunked') return null;
+  return new ProxyError('DPE', 'Transfer-Encoding without chunked as its last coding');
 }
 
 export function createHttpServer(sidecar: Sidecar, handlers: HttpHandlers): Server {
   const { limits } = sidecar;
-  const onRequest = serializePerConnection((req, res) => {
-    if (sidecar.draining) res.shouldKeepAlive = false;
+  // Connections whose parser stopped on a head we refused: its error is that
+  // same refusal (already answered and counted), and the reply closes them.
+  const refusedOn = new WeakSet<Socket>();
+  const refuse = (req: IncomingMessage, res: ServerResponse, err: ProxyError): void => {
+    refusedOn.add(req.socket);
+    handlers.rejected(err, req.socket);
+    replyError(res, err);
+  };
+  const serve = serializePerConnection((req, res) => {
+    if (sidecar.draining || declinedUpgrades.has(req)) res.shouldKeepAlive = false;
     handlers.request(req, res);
   });
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const err = refusedHead(req);
+    if (err !== null) refuse(req, res, err);
+    else serve(req, res);
+  };
   const server = createServer(
     {
       maxHeaderSize: limits.maxHeaderBytes,
@@ -47,8 +88,27 @@ export function createHttpServer(sidecar: Sidecar, handlers: HttpHandlers): Serv
     onRequest,
   );
   server.on('upgrade', handlers.upgrade);
-  if (handlers.connect !== undefined) server.on('connect', handlers.connect);
+  // Envoy answers a CONNECT no route accepts with 404 (no connect matcher):
+  // the inbound listener opens no tunnels. See docs/configuration.md.
+  server.on(
+    'connect',
+    handlers.connect ??
+      ((req: IncomingMessage, socket: Socket) => {
+        const err = connectRefusal(req);
+        handlers.rejected(err, socket);
+        writeRawError(socket, err);
+      }),
+  );
+  // Node answers an expectation other than 100-continue with a bare 417; ours
+  // is flagged and counted (undici cannot forward `Expect`, see forward/headers.ts).
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    refuse(req, res, new ProxyError('DPE', 'unsupported expectation', { status: 417 })),
+  );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Bytes after a `Connection: close` request are discarded (RFC 9112 §9.6),
+    // and after a refused head the parser's error is that refusal: the reply
+    // in progress is written and then closes the connection.
+    if (err.code === 'HPE_CLOSED_CONNECTION' || refusedOn.has(socket)) return;
     // A client that stops mid-body: its request is recorded once, as DC, by the
     // forward step; the parser's EOF error is that same event, not a new request.
     const proxyErr = requestInProgress(socket) ? null : parserError(err);

@@ -33,10 +33,19 @@ export function replyError(res: ServerResponse, err: ProxyError): void {
     cutDownstream(res);
     return;
   }
+  // After a malformed request nothing later on its connection can be trusted:
+  // an HTTP/1.1 DPE reply closes it, pipelined requests behind it are dropped
+  // (serial.ts). HTTP/2 responses have no such switch: the stream ends alone.
+  if (err.flag === 'DPE' && 'shouldKeepAlive' in res) res.shouldKeepAlive = false;
   // A gRPC caller reads the outcome from grpc-status: HTTP 200, the table's
   // gRPC status and the message as a trailers-only reply, plus the flag.
   if (isGrpc(res.req?.headers['content-type'])) {
-    sendGrpcError(res, grpcCodeOfConstant(grpcStatusOf(err.flag)) ?? GRPC_STATUS.unknown, err.message, err.flag);
+    sendGrpcError(
+      res,
+      grpcCodeOfConstant(grpcStatusOf(err.flag)) ?? GRPC_STATUS.unknown,
+      err.message,
+      err.flag,
+    );
     return;
   }
   const body = err.body();

@@ -19,7 +19,10 @@ type Tracked = Socket & { [kConnection]?: Connection };
 
 /** Wraps a request handler so that each connection's requests run in order, one at a time. */
 export function serializePerConnection(handler: Handler): Handler {
-  const next = (conn: Connection): void => {
+  const next = (conn: Connection, last: ServerResponse): void => {
+    // A response that closes the connection (`connection: close`, a DPE, a
+    // drain) is its last: the requests pipelined behind it are never forwarded.
+    if ((last as { _last?: boolean })._last === true) conn.queue.length = 0;
     const item = conn.queue.shift();
     if (item === undefined) {
       conn.busy = false;
@@ -31,7 +34,7 @@ export function serializePerConnection(handler: Handler): Handler {
     conn.busy = true;
     conn.current = req;
     // 'close' fires once the response is finished or the connection is gone.
-    res.once('close', () => next(conn));
+    res.once('close', () => next(conn, res));
     handler(req, res);
   };
   return (req, res) => {

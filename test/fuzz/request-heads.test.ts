@@ -281,6 +281,29 @@ const CORPUS: Head[] = [
   head({ target: '/hop-resp' }),
   head({ method: 'POST', framing: 'cl+te', bodySize: 5 }),
   head({ method: 'POST', framing: 'cl-dup-diff', bodySize: 3 }),
+  // Found by this fuzzer (named tests in test/integration/http1-edge.test.ts):
+  // a Transfer-Encoding without chunked: 400 DPE and close (RFC 9112 §6.3), not a silent close
+  head({ framing: 'te-bad' }),
+  head({ method: 'POST', framing: 'te-bad', bodySize: 10, next: 'pipelined' }),
+  // CONNECT where no tunnel is offered (inbound): a flagged answer, not a silent close
+  head({ method: 'CONNECT', target: '*' }),
+  head({ method: 'CONNECT', target: '/' }),
+  // an expectation we cannot meet: a flagged 417; 100-continue keeps working
+  head({ fields: [['Expect', 'something-else']] }),
+  head({ method: 'POST', fields: [['Expect', '100-continue']], framing: 'cl', bodySize: 10 }),
+  // a request pipelined behind an h2c offer: answered, or the offer's reply says close
+  head({
+    fields: [
+      ['Connection', 'Upgrade, HTTP2-Settings'],
+      ['Upgrade', 'h2c'],
+      ['HTTP2-Settings', 'AAMAAABkAARAAAAAAAIAAAAA'],
+    ],
+    next: 'pipelined',
+  }),
+  // what follows a `Connection: close` request is discarded; the first is answered
+  head({ fields: [['Connection', 'close']], next: 'pipelined' }),
+  // a DPE closes the connection: the request pipelined behind it is never forwarded
+  head({ hosts: ['reviews', 'reviews'], next: 'pipelined' }),
 ];
 
 interface Built {
@@ -407,6 +430,9 @@ function assertFlaggedOrFromApp(res: RawResponse, method: string): void {
     `a reply of the sidecar has no x-meshlet-error flag: ${res.statusLine}`,
   );
   assert.ok(res.status >= 400, `a flagged reply with status ${res.status}`);
+  // after a malformed request nothing later on the connection is trusted (docs/configuration.md)
+  if (flag === 'DPE')
+    assert.match(headerValue(res, 'connection') ?? '', /close/i, 'a DPE reply keeps the connection');
   const type = headerValue(res, 'content-type') ?? '';
   if (res.body.length > 0 && type.includes('json')) {
     const body = JSON.parse(res.body.toString('utf8')) as { flag?: string };
@@ -505,6 +531,10 @@ describe('fuzz: request heads on both listeners', () => {
       const allowed = built.bodyAt > HEADER_LIMIT - 1024 ? [400, 431] : [400];
       assert.ok(allowed.includes(res.status), `two Host headers or conflicting framing: ${res.statusLine}`);
       assert.equal(headerValue(res, 'x-meshlet-error'), 'DPE');
+    }
+    if (h.framing === 'te-bad' && h.method !== 'CONNECT') {
+      // a body length nobody can know: refused (400, or 431/417 when the head fails sooner)
+      assert.equal(headerValue(res, 'x-meshlet-error'), 'DPE', `Transfer-Encoding: gzip: ${res.statusLine}`);
     }
     if (expected !== undefined) {
       assert.ok(

@@ -279,4 +279,167 @@ services:
     }
     assert.equal(sidecar.proc.exitCode, null);
   });
+
+  // Found by the request-head fuzzer (test/fuzz/request-heads.test.ts); each is in its seed corpus.
+  const listeners = () =>
+    [
+      ['outbound', sidecar.outbound],
+      ['inbound', sidecar.inbound],
+    ] as const;
+  const statusLines = (raw: string) => raw.match(/HTTP\/1\.1 \d{3} /g) ?? [];
+  /** rawExchange, plus whether the sidecar closed the connection itself (before `waitMs`). */
+  const exchangeClosing = async (port: number, data: string, waitMs = 4000) => {
+    const started = performance.now();
+    const raw = await rawExchange(port, data, waitMs);
+    return { raw, closed: performance.now() - started < waitMs - 500 };
+  };
+  const dpeCount = () =>
+    metricSum(sidecar, 'meshlet_requests_total', { response_flags: 'DPE', response_code: '400' });
+
+  it('a Transfer-Encoding without chunked last is 400 DPE, counted, closed, never forwarded (both listeners)', async () => {
+    for (const [name, port] of listeners()) {
+      for (const te of ['gzip', 'identity', 'chunked, gzip']) {
+        const before = seen.length;
+        const counted = await dpeCount();
+        const { raw, closed } = await exchangeClosing(
+          port,
+          `GET /k HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: ${te}\r\n\r\n`,
+        );
+        assertDpe(raw, `${name} Transfer-Encoding: ${te}`);
+        assert.match(raw, /\r\nconnection: close\r\n/i, raw);
+        assert.ok(closed, `${name}: the connection was left open`);
+        assert.equal(seen.length, before, `${name} Transfer-Encoding: ${te} reached the app`);
+        assert.equal(await dpeCount(), counted + 1, `${name}: the refusal is counted once`);
+      }
+    }
+    await normal();
+  });
+
+  it('CONNECT on the inbound listener is 404 NR (it opens no tunnels), a malformed one 400 DPE, counted', async () => {
+    const nr = { response_flags: 'NR', response_code: '404' };
+    for (const target of [`127.0.0.1:${app.port}`, `127.0.0.1:${echoPort}`]) {
+      const before = await metricSum(sidecar, 'meshlet_requests_total', nr);
+      const { raw, closed } = await exchangeClosing(
+        sidecar.inbound,
+        `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\nping`,
+      );
+      assert.match(raw, /^HTTP\/1\.1 404 /, raw);
+      assert.match(raw, /x-meshlet-error: NR/i);
+      assert.ok(!raw.includes('ping'), 'nothing was relayed');
+      assert.ok(closed);
+      assert.equal(await metricSum(sidecar, 'meshlet_requests_total', nr), before + 1);
+    }
+    for (const [target, host] of [
+      ['*', 'app'],
+      ['/', 'app'],
+      ['127.0.0.1', 'app'],
+      [`127.0.0.1:${app.port}`, 'app\r\nHost: app'],
+    ]) {
+      const counted = await dpeCount();
+      assertDpe(
+        await rawExchange(sidecar.inbound, `CONNECT ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+        `inbound CONNECT ${target}`,
+      );
+      assert.equal(await dpeCount(), counted + 1);
+    }
+    await normal();
+  });
+
+  it('an expectation other than 100-continue is 417 DPE and counted; 100-continue still works (both listeners)', async () => {
+    const expectation = { response_flags: 'DPE', response_code: '417' };
+    for (const [name, port] of listeners()) {
+      const before = seen.length;
+      const counted = await metricSum(sidecar, 'meshlet_requests_total', expectation);
+      const { raw, closed } = await exchangeClosing(
+        port,
+        'POST /k HTTP/1.1\r\nHost: app\r\nExpect: something-else\r\nContent-Length: 3\r\n\r\n',
+      );
+      assert.match(raw, /^HTTP\/1\.1 417 /, `${name}: ${raw}`);
+      assert.match(raw, /x-meshlet-error: DPE/i);
+      assert.ok(closed, `${name}: the connection was left open`);
+      assert.equal(seen.length, before, `${name}: the request reached the app`);
+      assert.equal(await metricSum(sidecar, 'meshlet_requests_total', expectation), counted + 1);
+
+      // 100-continue: the interim answer, then the body goes through to the app.
+      const socket = connect(port, '127.0.0.1');
+      let out = '';
+      socket.on('data', (d) => (out += d.toString('latin1')));
+      socket.write(
+        'PUT /k HTTP/1.1\r\nHost: app\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n',
+      );
+      await waitFor(() => out.includes('\r\n\r\n'), `${name}: no 100 Continue`);
+      assert.match(out, /^HTTP\/1\.1 100 Continue\r\n\r\n$/, out);
+      socket.write('cont');
+      await new Promise((r) => socket.once('close', r));
+      assert.match(out, /HTTP\/1\.1 200 [\s\S]*\r\n\r\nok$/, out);
+      assert.equal(store, 'cont', `${name}: the body after 100 Continue reached the app`);
+    }
+  });
+
+  it('an h2c offer with a request pipelined behind it: the offer is answered with connection: close, never left hanging (both listeners)', async () => {
+    for (const [name, port] of listeners()) {
+      const { raw, closed } = await exchangeClosing(
+        port,
+        'GET /k HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+          'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\nGET /k HTTP/1.1\r\nHost: app\r\n\r\n',
+      );
+      assert.match(raw, /^HTTP\/1\.1 200 /, `${name}: ${raw}`);
+      // The parser reads nothing after an upgrade offer: the client is told to send the rest again.
+      assert.match(raw, /\r\nconnection: close\r\n/i, `${name}: ${raw}`);
+      assert.ok(closed, `${name}: the connection hung after the first response`);
+    }
+  });
+
+  it('Connection: close with a request pipelined behind it: the first is answered, the rest discarded (both listeners)', async () => {
+    for (const [name, port] of listeners()) {
+      const before = seen.length;
+      const { raw, closed } = await exchangeClosing(
+        port,
+        'GET /k?first HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n' +
+          'GET /k?second HTTP/1.1\r\nHost: app\r\n\r\n',
+      );
+      assert.match(raw, /^HTTP\/1\.1 200 /, `${name}: ${raw}`);
+      assert.deepEqual(statusLines(raw), ['HTTP/1.1 200 '], `${name}: ${raw}`);
+      assert.ok(closed);
+      assert.deepEqual(
+        seen.slice(before).map((s) => s.url),
+        ['/k?first'],
+        `${name}: what reached the app`,
+      );
+    }
+  });
+
+  it('every DPE reply closes the connection; a request pipelined behind it is never forwarded (both listeners)', async () => {
+    store = 'old';
+    const both = ['GET /k HTTP/1.1\r\nHost: app\r\nHost: app\r\n\r\n', 'GET k HTTP/1.1\r\nHost: app\r\n\r\n'];
+    // The inbound listener routes by the port the caller dialled: only the outbound reads the authority.
+    const outboundOnly = [
+      'GET /k HTTP/1.1\r\nHost: a b\r\n\r\n',
+      'GET http://[/k HTTP/1.1\r\nHost: app\r\n\r\n',
+    ];
+    for (const [name, port] of listeners()) {
+      for (const bad of name === 'outbound' ? [...both, ...outboundOnly] : both) {
+        const before = seen.length;
+        const { raw, closed } = await exchangeClosing(
+          port,
+          `${bad}PUT /k HTTP/1.1\r\nHost: app\r\nContent-Length: 5\r\n\r\nnever`,
+        );
+        assertDpe(raw, `${name} ${JSON.stringify(bad)}`);
+        assert.match(raw, /\r\nconnection: close\r\n/i, raw);
+        assert.deepEqual(statusLines(raw), ['HTTP/1.1 400 '], raw);
+        assert.ok(closed, `${name}: the connection stayed open after a DPE`);
+        assert.equal(seen.length, before, `${name}: a request behind a DPE reached the app`);
+      }
+    }
+    assert.equal(store, 'old');
+    await normal();
+  });
 });
+
+async function waitFor(check: () => boolean, what: string, ms = 3000): Promise<void> {
+  const until = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > until) assert.fail(what);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
