@@ -4,7 +4,8 @@
 // binds the ports itself with SO_REUSEPORT, so the kernel spreads connections
 // and no byte passes through the primary.
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { AggregatorRegistry as PromAggregatorRegistry, Registry } from 'prom-client';
 import { appProbeRoute } from '../admin/app-probes.ts';
 import { broadcastLogLevel } from '../admin/logging.ts';
 import { createAdminServer } from '../admin/server.ts';
@@ -15,6 +16,12 @@ import type { SidecarIdentity } from '../config/types.ts';
 import type { AppProber } from '../inject/probes.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { noopMetrics } from '../telemetry/noop.ts';
+
+// By path: prom-client's package index loads its default metrics and, through
+// them, @opentelemetry/api (see telemetry/metrics/exposition.ts).
+const AggregatorRegistry = createRequire(import.meta.url)(
+  'prom-client/lib/cluster',
+) as typeof PromAggregatorRegistry;
 
 interface WorkerStatus {
   readonly meshlet: 'status';

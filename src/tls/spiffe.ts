@@ -1,9 +1,20 @@
 // SPIFFE IDs: parsing by the SPIFFE ID spec, reading them from X.509-SVIDs,
 // and the one function the request path asks for the caller's identity.
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, id_ce_subjectAltName, SubjectAlternativeName } from '@peculiar/asn1-x509';
+
+type Asn1 = typeof import('@peculiar/asn1-schema') & typeof import('@peculiar/asn1-x509');
+// The ASN.1 parser is loaded with the first certificate: a plaintext sidecar
+// never reads one and saves its 1.7 MiB of idle RSS (BENCHMARKS.md, "Footprint").
+let asn1Modules: Asn1 | null = null;
+function asn1(): Asn1 {
+  if (asn1Modules === null) {
+    const require = createRequire(import.meta.url);
+    asn1Modules = { ...require('@peculiar/asn1-schema'), ...require('@peculiar/asn1-x509') } as Asn1;
+  }
+  return asn1Modules;
+}
 
 const SCHEME = 'spiffe://';
 const TRUST_DOMAIN = /^[a-z0-9._-]+$/;
@@ -52,6 +63,7 @@ export function isWorkloadIdIn(spiffeId: string, trustDomain: string): boolean {
  */
 export function spiffeIdOfCertificate(der: Uint8Array | ArrayBuffer): string | null {
   let uris: string[];
+  const { AsnConvert, Certificate, id_ce_subjectAltName, SubjectAlternativeName } = asn1();
   try {
     // The bare ASN.1 schema, not @peculiar/x509: this runs in the sidecar, which
     // should not pay for the certificate-generation stack at start-up.

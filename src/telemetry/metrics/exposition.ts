@@ -2,8 +2,16 @@
 // default Node process metrics, and formats Prometheus text or, when the
 // scraper asks for it, OpenMetrics with exemplars.
 import { createRequire } from 'node:module';
-import { collectDefaultMetrics, type OpenMetricsContentType, Registry } from 'prom-client';
+import type { Counter as PromCounter, OpenMetricsContentType, Registry } from 'prom-client';
 import type { Family, FamilySnapshot } from './series.ts';
+
+// prom-client's package index loads every default metric, and its CPU counter
+// loads @opentelemetry/api for exemplars: 4.7 MiB of idle RSS in a sidecar
+// without tracing (BENCHMARKS.md, "Footprint"). The registry, the counter and
+// the process metrics are taken by path instead.
+const requireCjs = createRequire(import.meta.url);
+const RegistryClass = requireCjs('prom-client/lib/registry') as typeof Registry;
+const Counter = requireCjs('prom-client/lib/counter') as typeof PromCounter;
 
 export interface Exposition {
   readonly registry: Registry;
@@ -43,26 +51,58 @@ function wantsOpenMetrics(accept: string | undefined): boolean {
 }
 
 type DefaultMetric = (registry: Registry, config: object) => void;
-const requireCjs = createRequire(import.meta.url);
 
 /**
  * prom-client's default Node process metrics, except the GC duration
  * histogram: its PerformanceObserver runs a JS callback on every scavenge,
  * which with the sidecar's small young generation is thousands of times a
- * second under load (1.5 % of proxy CPU in a profile, BENCHMARKS.md).
+ * second under load (1.5 % of proxy CPU in a profile, BENCHMARKS.md). The CPU
+ * counters are processCpu() below.
  */
+const PROCESS_METRICS = [
+  'processStartTime',
+  'osMemoryHeap',
+  'processOpenFileDescriptors',
+  'processMaxFileDescriptors',
+  'eventLoopLag',
+  'processResources',
+  'processHandles',
+  'processRequests',
+  'heapSizeAndUsed',
+  'heapSpacesSizeAndUsed',
+  'version',
+];
+
 function collectProcessMetrics(registry: Registry): void {
-  for (const name of collectDefaultMetrics.metricsList) {
-    if (name === 'gc') continue;
+  for (const name of PROCESS_METRICS) {
     const collect = requireCjs(`prom-client/lib/metrics/${name}`) as DefaultMetric;
     collect(registry, { eventLoopMonitoringPrecision: 10 });
   }
+  processCpu(registry);
+}
+
+/** prom-client's process_cpu_* counters, without the exemplar lookup that needs OpenTelemetry. */
+function processCpu(registry: Registry): void {
+  let last = process.cpuUsage();
+  const counter = (name: string, help: string, collect?: () => void) =>
+    new Counter({ name, help, registers: [registry], ...(collect === undefined ? {} : { collect }) });
+  const system = counter('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.');
+  const total = counter('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.');
+  const user = counter('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', () => {
+    const now = process.cpuUsage();
+    const userSeconds = (now.user - last.user) / 1e6;
+    const systemSeconds = (now.system - last.system) / 1e6;
+    last = now;
+    user.inc(userSeconds);
+    system.inc(systemSeconds);
+    total.inc(userSeconds + systemSeconds);
+  });
 }
 
 export function createExposition(): Exposition {
-  const registry = new Registry();
-  const openMetricsFormatter = new Registry<OpenMetricsContentType>();
-  openMetricsFormatter.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry = new RegistryClass();
+  const openMetricsFormatter = new RegistryClass<OpenMetricsContentType>();
+  openMetricsFormatter.setContentType(RegistryClass.OPENMETRICS_CONTENT_TYPE);
   collectProcessMetrics(registry);
   return {
     registry,
@@ -73,11 +113,11 @@ export function createExposition(): Exposition {
     async render(accept) {
       if (wantsOpenMetrics(accept)) {
         return {
-          contentType: Registry.OPENMETRICS_CONTENT_TYPE,
+          contentType: RegistryClass.OPENMETRICS_CONTENT_TYPE,
           body: await renderOpenMetrics(registry, openMetricsFormatter),
         };
       }
-      return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: await registry.metrics() };
+      return { contentType: RegistryClass.PROMETHEUS_CONTENT_TYPE, body: await registry.metrics() };
     },
   };
 }
