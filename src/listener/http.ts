@@ -32,10 +32,14 @@ export interface HttpHandlers {
  */
 const declinedUpgrades = new WeakSet<IncomingMessage>();
 
-/** WebSocket is the one upgrade proxied; any other offer (`h2c`) is ignored and served over HTTP/1.1. */
+/**
+ * WebSocket is the one upgrade proxied: a GET offering `websocket` alone, the
+ * one form the upgrade proxy accepts (it drops any other without a word, see
+ * forward/upgrade.ts). Any other offer (`h2c`, a list, another method) is
+ * ignored and served over HTTP/1.1, as RFC 9110 §7.8 lets a server do.
+ */
 function isWebSocketUpgrade(req: IncomingMessage): boolean {
-  const upgrade = req.headers.upgrade;
-  const websocket = typeof upgrade === 'string' && /(?:^|,)\s*websocket\s*(?:,|$)/i.test(upgrade);
+  const websocket = req.method === 'GET' && /^websocket$/i.test(req.headers.upgrade ?? '');
   if (!websocket) declinedUpgrades.add(req);
   return websocket;
 }
@@ -51,6 +55,15 @@ function refusedHead(req: IncomingMessage): ProxyError | null {
   const last = te.split(',').at(-1)!.trim().toLowerCase();
   if (last === 'chunked') return null;
   return new ProxyError('DPE', 'Transfer-Encoding without chunked as its last coding');
+}
+
+/** An expectation we cannot meet is 417; a request malformed besides is 400 first, as without it. */
+function expectationRefusal(req: IncomingMessage): ProxyError {
+  const malformed = refusedHead(req);
+  if (malformed !== null) return malformed;
+  if ((req.headersDistinct.host?.length ?? 0) > 1)
+    return new ProxyError('DPE', 'request has more than one Host header');
+  return new ProxyError('DPE', 'unsupported expectation', { status: 417 });
 }
 
 export function createHttpServer(sidecar: Sidecar, handlers: HttpHandlers): Server {
@@ -102,7 +115,7 @@ export function createHttpServer(sidecar: Sidecar, handlers: HttpHandlers): Serv
   // Node answers an expectation other than 100-continue with a bare 417; ours
   // is flagged and counted (undici cannot forward `Expect`, see forward/headers.ts).
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
-    refuse(req, res, new ProxyError('DPE', 'unsupported expectation', { status: 417 })),
+    refuse(req, res, expectationRefusal(req)),
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Bytes after a `Connection: close` request are discarded (RFC 9112 §9.6),

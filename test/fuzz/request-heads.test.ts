@@ -290,6 +290,7 @@ const CORPUS: Head[] = [
   head({ method: 'CONNECT', target: '/' }),
   // an expectation we cannot meet: a flagged 417; 100-continue keeps working
   head({ fields: [['Expect', 'something-else']] }),
+  head({ hosts: ['reviews', '127.0.0.1:99999'], fields: [['Expect', 'something-else']] }),
   head({ method: 'POST', fields: [['Expect', '100-continue']], framing: 'cl', bodySize: 10 }),
   // a request pipelined behind an h2c offer: answered, or the offer's reply says close
   head({
@@ -299,6 +300,21 @@ const CORPUS: Head[] = [
       ['HTTP2-Settings', 'AAMAAABkAARAAAAAAAIAAAAA'],
     ],
     next: 'pipelined',
+  }),
+  // an upgrade offer the WebSocket proxy would drop silently (a list, a second line) is served over HTTP/1.1
+  head({
+    fields: [
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'h2c'],
+      ['Upgrade', 'websocket, h2c'],
+    ],
+  }),
+  head({
+    method: 'POST',
+    fields: [
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'websocket'],
+    ],
   }),
   // what follows a `Connection: close` request is discarded; the first is answered
   head({ fields: [['Connection', 'close']], next: 'pipelined' }),

@@ -390,6 +390,21 @@ services:
     }
   });
 
+  it('an upgrade offer the WebSocket proxy cannot take (a list, two lines, not GET) is served over HTTP/1.1, never dropped (both listeners)', async () => {
+    for (const [name, port] of listeners()) {
+      for (const offer of [
+        'GET /k HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket, h2c\r\n\r\n',
+        'GET /k HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nUpgrade: websocket\r\n\r\n',
+        'POST /k HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n',
+      ]) {
+        const { raw, closed } = await exchangeClosing(port, offer);
+        assert.match(raw, /^HTTP\/1\.1 200 /, `${name} ${JSON.stringify(offer)}: ${raw}`);
+        assert.match(raw, /\r\nconnection: close\r\n/i, raw);
+        assert.ok(closed);
+      }
+    }
+  });
+
   it('Connection: close with a request pipelined behind it: the first is answered, the rest discarded (both listeners)', async () => {
     for (const [name, port] of listeners()) {
       const before = seen.length;
