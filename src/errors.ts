@@ -116,6 +116,12 @@ export function upstreamFlag(err: unknown): Flag {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'CERT_HAS_EXPIRED':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
+    // HTTP/2 upstreams: the peer does not speak h2 (ALPN refused or no SETTINGS),
+    // or refused the stream before processing it: nothing reached the app.
+    case 'ERR_MESHLET_ALPN':
+    case 'ERR_MESHLET_NOT_H2':
+    case 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL':
+    case 'ERR_MESHLET_H2_REFUSED_STREAM':
       return 'UF';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':

@@ -5,14 +5,16 @@
 // the client sends, like Envoy's http_inspector / Istio's protocol sniffing.
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { sniffH2Preface } from '../listener/server/preface.ts';
 
 /**
  * - `http`: an HTTP/1.x request line (method SP target SP HTTP/1.x CRLF).
+ * - `h2`: the HTTP/2 connection preface (h2c with prior knowledge, as plaintext gRPC clients send it).
  * - `tls`: a TLS record (ClientHello); we cannot route it, pass it through.
  * - `tcp`: anything else.
- * - `more`: consistent with an HTTP request line so far; read more bytes.
+ * - `more`: consistent with an HTTP request line or the h2 preface so far; read more bytes.
  */
-export type Sniffed = 'http' | 'tls' | 'tcp' | 'more';
+export type Sniffed = 'http' | 'h2' | 'tls' | 'tcp' | 'more';
 
 // RFC 9110 tchar, for the method token.
 const TCHAR = new Uint8Array(256);
@@ -29,12 +31,15 @@ const TLS_HANDSHAKE = 0x16;
 /**
  * Classifies the first bytes of a connection. Pure. A full request line is
  * required before saying `http`, so a text protocol whose commands look like
- * `GET key` (memcached, Redis inline) is not mistaken for HTTP; HTTP/2 prior
- * knowledge (`PRI * HTTP/2.0`) is `tcp` since the listener speaks HTTP/1.x.
+ * `GET key` (memcached, Redis inline) is not mistaken for HTTP. The whole
+ * HTTP/2 preface is required before saying `h2` (its first line alone is
+ * not an HTTP/1.x request line either way).
  */
 export function sniffProtocol(head: Buffer): Sniffed {
   if (head.length === 0) return 'more';
   if (head[0] === TLS_HANDSHAKE) return 'tls';
+  const preface = sniffH2Preface(head);
+  if (preface !== 'no') return preface;
   let i = 0;
   // Node's parser skips empty lines before a request line (RFC 9112 §2.2), so must we:
   // otherwise `\r\nGET / HTTP/1.1` would be relayed as TCP, past the HTTP checks.
@@ -101,7 +106,7 @@ export const DEFAULT_SNIFF_MAX_BYTES = 16 * 1024;
 
 export interface SniffResult {
   /** `server-first`: the client sent nothing within the timeout (or closed). */
-  protocol: 'http' | 'tls' | 'tcp' | 'server-first';
+  protocol: 'http' | 'h2' | 'tls' | 'tcp' | 'server-first';
   /** Bytes read from the client while deciding; forward them first. Empty for server-first. */
   head: Buffer;
 }

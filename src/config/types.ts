@@ -139,8 +139,8 @@ export interface RetryPolicy {
   readonly onReset: boolean;
   /** Upstream status codes that trigger a retry. */
   readonly statuses: ReadonlySet<number>;
-  /** gRPC status codes (from grpc-status) that trigger a retry of a gRPC call. */
-  readonly grpcStatuses: ReadonlySet<number>;
+  /** gRPC status codes (from grpc-status) that trigger a retry of a gRPC call; absent: none. */
+  readonly grpcStatuses?: ReadonlySet<number>;
   readonly perTryTimeoutMs: number;
 }
 

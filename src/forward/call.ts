@@ -10,7 +10,14 @@ import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../config/types.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../errors.ts';
-import { type Downstream, type DownstreamRequest, trailersOf, trailersReach } from './downstream.ts';
+import { parseGrpcStatus } from '../grpc/status.ts';
+import {
+  cutDownstream,
+  type Downstream,
+  type DownstreamRequest,
+  trailersOf,
+  trailersReach,
+} from './downstream.ts';
 import { copyResponseHeaders } from './headers.ts';
 import { type AttemptOutcome, decideRetry, type RetryDecision } from './retry.ts';
 import { type Endpoint, singleEndpoint, type Transport, type Upstream } from './upstream.ts';
@@ -40,6 +47,13 @@ export interface CallPlan {
   readonly streamIdleTimeoutMs?: number;
   /** Where the call's decisions (retries) are logged at debug; given only while debug is on. */
   readonly debugLog?: Logger | null;
+  /** A gRPC call: the upstream's grpc-status is noted here (for metrics and the span). */
+  readonly grpc?: GrpcNote | null;
+}
+
+/** Where a gRPC call's status is noted once the upstream sends it (an Observation fits). */
+export interface GrpcNote {
+  grpcStatus: number | null;
 }
 
 /** Called exactly once when the exchange is over, however it ended. */
@@ -176,6 +190,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#flags = decision.flag;
     const out: string[] = [];
     copyResponseHeaders(headers, out);
+    if (this.#plan.grpc != null) noteGrpcStatus(this.#plan.grpc, headers['grpc-status']);
     this.#plan.rewriteResponseHeaders?.(out);
     const extra = this.#plan.responseHeaders;
     if (extra !== null) for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
@@ -206,6 +221,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
       return;
     }
     const out = trailersOf(trailers);
+    if (this.#plan.grpc != null) noteGrpcStatus(this.#plan.grpc, trailers['grpc-status']);
     if (out !== null && trailersReach(this.#res, this.#req)) this.#res.addTrailers(out);
     this.#res.end();
     this.#finish(this.#status, this.#flags, null);
@@ -217,7 +233,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     const flag = known?.flag ?? upstreamFlag(err);
     if (this.#started) {
       // Headers already went out: the only honest signal left is to cut the stream.
-      this.#res.destroy();
+      cutDownstream(this.#res);
       this.#finish(this.#status, 'UC', null);
       return;
     }
@@ -281,7 +297,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
   #giveUp(err: ProxyError): void {
     if (this.#finished) return;
     this.#clearTimer();
-    if (this.#started) this.#res.destroy();
+    if (this.#started) cutDownstream(this.#res);
     else {
       this.#closeIfBodyUnread();
       this.#reply(this.#res, err);
@@ -416,6 +432,11 @@ function classify(err: Error): ProxyError | null {
     return new ProxyError('DPE', `request cannot be forwarded: ${err.message}`, { cause: err });
   }
   return null;
+}
+
+function noteGrpcStatus(note: GrpcNote, value: string | string[] | undefined): void {
+  const code = parseGrpcStatus(value);
+  if (code !== null) note.grpcStatus = code;
 }
 
 function asProxyError(err: unknown): ProxyError {

@@ -2,6 +2,7 @@
 // ServerResponse and node:http2's Http2ServerResponse satisfy it, so one
 // handler (call.ts) serves an HTTP/1.1 and an HTTP/2 caller alike.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { Readable } from 'node:stream';
 
 export interface Downstream {
@@ -48,4 +49,19 @@ export function trailersOf(trailers: IncomingHttpHeaders): OutgoingHttpHeaders |
     out[name] = value;
   }
   return out;
+}
+
+/**
+ * Ends a response that can no longer complete (the upstream failed after
+ * the headers went out). HTTP/1.1: the connection is closed, the one signal
+ * it has. HTTP/2: only this stream is reset, with CANCEL (what a gRPC client
+ * reads as CANCELLED); the connection and its other streams go on.
+ */
+export function cutDownstream(res: Downstream): void {
+  const stream = (res as { stream?: ServerHttp2Stream }).stream;
+  if (stream !== undefined && typeof stream.close === 'function') {
+    if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    return;
+  }
+  res.destroy();
 }

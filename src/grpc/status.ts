@@ -73,3 +73,8 @@ export function grpcStatusOfHttp(httpStatus: number): GrpcStatusCode {
       return GRPC_STATUS.unknown;
   }
 }
+
+/** The code of an upper-case status name as the error table writes it (`DEADLINE_EXCEEDED` -> 4). */
+export function grpcCodeOfConstant(name: string): GrpcStatusCode | null {
+  return grpcStatusCode(name.toLowerCase().replaceAll('_', '-'));
+}

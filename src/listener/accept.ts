@@ -1,13 +1,16 @@
 // Connection front-ends. A captured connection (iptables REDIRECT) is sniffed:
-// HTTP goes to the listener's HTTP server, anything else is relayed
-// byte-for-byte to its original destination. Connections that were not
-// redirected (HTTP_PROXY clients, tests) skip the sniff entirely.
+// HTTP/1.x and HTTP/2 go to the listener's front door (front-door.ts),
+// anything else is relayed byte-for-byte to its original destination.
+// Connections that were not redirected (HTTP_PROXY clients, tests) only have
+// their first bytes checked for the HTTP/2 preface.
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type OriginalDst, originalDstOf } from '../capture/original-dst.ts';
 import { authorizeTcp } from '../authz/enforce.ts';
 import { handOffToHttpServer, sniffConnection } from '../capture/sniff.ts';
 import type { Sidecar } from '../sidecar.ts';
+import { type FrontDoor, servePlaintext } from './front-door.ts';
+import type { H2Server } from './server/http2.ts';
 import { passthroughTcp } from './tcp-passthrough.ts';
 
 export interface Listener {
@@ -15,45 +18,44 @@ export interface Listener {
   readonly server: Server;
   /** The HTTP server connections are handed to (drain closes its idle connections). */
   readonly http: HttpServer;
+  /** The HTTP/2 server of the same port (drain sends its sessions GOAWAY). */
+  readonly h2: H2Server;
 }
 
 // Where each captured connection was going, for the HTTP layer: an unknown
 // host goes out to it (Istio's PassthroughCluster), an inbound request to its port.
-const capturedDsts = new WeakMap<Socket, OriginalDst>();
+// Kept on the socket itself: an HTTP/2 request's `socket` is a proxy that
+// forwards property reads to it (a WeakMap keyed by the socket would miss).
+const kOriginalDst = Symbol('meshlet.originalDst');
+type Marked = Socket & { [kOriginalDst]?: OriginalDst; _parent?: Marked | null };
 
 /** Reads (once) and records the original destination of an accepted connection; null when not redirected. */
 export function recordOriginalDst(socket: Socket): OriginalDst | null {
   const dst = originalDstOf(socket);
-  if (dst !== null) capturedDsts.set(socket, dst);
+  if (dst !== null) (socket as Marked)[kOriginalDst] = dst;
   return dst;
 }
 
 /** The original destination of the connection a request came on (a TLS socket: of the TCP socket under it). */
 export function capturedDstOf(socket: Socket): OriginalDst | undefined {
-  const parent = (socket as Socket & { _parent?: Socket | null })._parent;
-  return capturedDsts.get(socket) ?? (parent == null ? undefined : capturedDsts.get(parent));
+  const marked = socket as Marked;
+  return marked[kOriginalDst] ?? marked._parent?.[kOriginalDst];
 }
 
-export function acceptCaptured(
-  sidecar: Sidecar,
-  http: HttpServer,
-  direction: 'inbound' | 'outbound',
-): Server {
-  return createServer({ noDelay: true }, (socket) => routeConnection(sidecar, http, direction, socket));
+export function acceptCaptured(sidecar: Sidecar, door: FrontDoor, direction: 'inbound' | 'outbound'): Server {
+  return createServer({ noDelay: true }, (socket) => routeConnection(sidecar, door, direction, socket));
 }
 
-/** Plaintext connection: straight to HTTP unless it was captured, then sniffed. */
+/** Plaintext connection: straight to the front door unless it was captured, then sniffed. */
 export function routeConnection(
   sidecar: Sidecar,
-  http: HttpServer,
+  door: FrontDoor,
   direction: 'inbound' | 'outbound',
   socket: Socket,
 ): void {
   const dst = capturedDstOf(socket) ?? recordOriginalDst(socket);
   if (dst === null) {
-    http.emit('connection', socket);
-    // A first-byte sniff (inbound permissive mode) leaves the socket paused.
-    socket.resume();
+    servePlaintext(door, socket, sidecar.limits.headersTimeoutMs);
     return;
   }
   // A connection captured on its way to our own listener port would be
@@ -64,7 +66,11 @@ export function routeConnection(
   }
   void sniffConnection(socket, { dstPort: dst.port }).then(({ protocol, head }) => {
     if (protocol === 'http') {
-      handOffToHttpServer(http, socket, head);
+      handOffToHttpServer(door.http, socket, head);
+      return;
+    }
+    if (protocol === 'h2') {
+      door.h2.accept(socket, head);
       return;
     }
     if (direction === 'inbound') {

@@ -42,6 +42,8 @@ async function drain(
   sidecar.log.info({ inFlight: sidecar.inFlight, drainMs }, 'draining');
   const servers = listeners.map((l) => l.http);
   for (const l of listeners) l.server.close();
+  // HTTP/2: GOAWAY now, open streams finish, what is left is cut when the drain time is over.
+  for (const l of listeners) void l.h2.drain(drainMs);
   for (const s of servers) {
     s.close();
     s.closeIdleConnections();

@@ -5,6 +5,7 @@
 // names a workload in our trust domain. Anything else fails the handshake.
 import type { Socket } from 'node:net';
 import { Server, type TLSSocket } from 'node:tls';
+import { ALPN_PROTOCOLS } from '../listener/server/http2.ts';
 import type { TlsMaterial, TlsSnapshot } from './material.ts';
 import { secureContextOptionsOf } from './material.ts';
 import { peerSpiffeId } from './spiffe.ts';
@@ -91,7 +92,8 @@ export class InboundTls {
       // Verification errors are judged in #onSecure, so each failure is counted with its reason.
       rejectUnauthorized: false,
       handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
-      ALPNProtocols: ['http/1.1'],
+      // HTTP/2 preferred, HTTP/1.1 for peers that offer only it (or no ALPN at all).
+      ALPNProtocols: [...ALPN_PROTOCOLS],
     });
     this.#server.on('secureConnection', (socket: TLSSocket) => this.#onSecure(socket));
     this.#server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {

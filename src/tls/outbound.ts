@@ -33,6 +33,8 @@ export interface MeshConnectorOptions {
   timeoutMs?: number;
   /** TCP keep-alive initial delay. Default 60 s, as undici's own connector. */
   keepAliveInitialDelayMs?: number;
+  /** ALPN offered: `['h2']` for an HTTP/2 destination. Default `['http/1.1']`. */
+  alpnProtocols?: readonly string[];
 }
 
 function reasonOf(err: NodeJS.ErrnoException): HandshakeFailureReason {
@@ -82,6 +84,7 @@ export function meshConnector(
 ): buildConnector.connector {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const keepAliveInitialDelay = options.keepAliveInitialDelayMs ?? 60_000;
+  const alpn = [...(options.alpnProtocols ?? ['http/1.1'])];
   // Node calls this only after the chain verified; the host name plays no part.
   const checkServerIdentity = (_host: string, cert: PeerCertificate): Error | undefined => {
     const actual = spiffeIdOfCertificate(cert.raw);
@@ -105,7 +108,7 @@ export function meshConnector(
       rejectUnauthorized: true,
       checkServerIdentity,
       // No `session` is passed: without resumption every connection re-checks the peer certificate.
-      ALPNProtocols: ['http/1.1'],
+      ALPNProtocols: alpn,
     });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, keepAliveInitialDelay);
@@ -146,7 +149,11 @@ export function meshConnector(
  * certificate, chain verified against ca.crt, and the server's SPIFFE ID
  * must be exactly `expectedSpiffeId`. Throws TlsNotReadyError before the first load.
  */
-export function meshConnectOptions(material: TlsMaterial, expectedSpiffeId: string): ConnectionOptions {
+export function meshConnectOptions(
+  material: TlsMaterial,
+  expectedSpiffeId: string,
+  alpnProtocols: readonly string[] = ['http/1.1'],
+): ConnectionOptions {
   return {
     secureContext: material.secureContext,
     rejectUnauthorized: true,
@@ -154,6 +161,6 @@ export function meshConnectOptions(material: TlsMaterial, expectedSpiffeId: stri
       const actual = spiffeIdOfCertificate(cert.raw);
       return actual === expectedSpiffeId ? undefined : new PeerIdentityError(expectedSpiffeId, actual);
     },
-    ALPNProtocols: ['http/1.1'],
+    ALPNProtocols: [...alpnProtocols],
   };
 }

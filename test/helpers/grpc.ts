@@ -172,10 +172,14 @@ export interface EchoTestClient {
   close(): void;
 }
 
-/** A plaintext grpc-js client for the echo service at `address` (host:port). */
-export function echoClient(address: string): EchoTestClient {
+/**
+ * A plaintext grpc-js client for the echo service at `address` (host:port).
+ * `authority` sets `:authority` (a sidecar's outbound port routes by it).
+ */
+export function echoClient(address: string, authority?: string): EchoTestClient {
   const Echo = loadEcho();
-  const raw = new Echo(address, grpc.credentials.createInsecure()) as unknown as EchoClient;
+  const options: grpc.ChannelOptions = authority === undefined ? {} : { 'grpc.default_authority': authority };
+  const raw = new Echo(address, grpc.credentials.createInsecure(), options) as unknown as EchoClient;
   const deadline = (ms: number | undefined): grpc.CallOptions =>
     ms === undefined ? {} : { deadline: Date.now() + ms };
   return {

@@ -63,6 +63,15 @@ describe('the error table', () => {
     assert.equal(upstreamFlag({ code: 'ECONNREFUSED' }), 'UF');
     assert.equal(upstreamFlag({ code: 'ERR_MESHLET_PEER_IDENTITY' }), 'UF');
     assert.equal(upstreamFlag({ code: 'ERR_MESHLET_TLS_NOT_READY' }), 'UF');
+    // An HTTP/2 upstream that never took the request: ALPN refused, no HTTP/2 at all, REFUSED_STREAM.
+    for (const code of [
+      'ERR_MESHLET_ALPN',
+      'ERR_MESHLET_NOT_H2',
+      'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL',
+      'ERR_MESHLET_H2_REFUSED_STREAM',
+    ])
+      assert.equal(upstreamFlag({ code }), 'UF', code);
+    assert.equal(upstreamFlag({ code: 'ERR_MESHLET_H2_RESET' }), 'UC');
     assert.equal(upstreamFlag({ code: 'UND_ERR_HEADERS_TIMEOUT' }), 'UT');
     assert.equal(upstreamFlag({ code: 'UND_ERR_SOCKET' }), 'UC');
     assert.equal(upstreamFlag(new ProxyError('LR', 'draining')), 'LR');

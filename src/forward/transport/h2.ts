@@ -141,14 +141,14 @@ function stripPseudo(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 
 // A gRPC Trailers-Only response carries its status in the only HEADERS frame.
 // A handler writes response headers as soon as it gets them, so they could
-// never go out with END_STREAM again; the status fields are handed over as
-// trailers instead, which gRPC defines as the same outcome.
-const GRPC_STATUS_FIELDS = ['grpc-status', 'grpc-message', 'grpc-status-details-bin'];
-
+// never go out with END_STREAM again; the fields are handed over as trailers
+// instead, which gRPC defines as the same outcome. Everything but the
+// content type moves: in a Trailers-Only response all metadata is trailing
+// metadata (a proxy's x-meshlet-error included), and a client reads it there.
 function splitTrailersOnly(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const trailers: IncomingHttpHeaders = {};
-  for (const name of GRPC_STATUS_FIELDS) {
-    if (headers[name] === undefined) continue;
+  for (const name in headers) {
+    if (name === 'content-type') continue;
     trailers[name] = headers[name];
     delete headers[name];
   }

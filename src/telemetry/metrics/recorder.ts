@@ -56,6 +56,15 @@ const STATIC_LABEL_NAMES = [
   'request_protocol',
 ] as const;
 
+// grpc_response_status: 0 = not gRPC, 1..17 = status 0..16, 18 = a gRPC call with no known status.
+const GRPC_UNKNOWN = 18;
+const GRPC_VALUES = 19;
+
+function grpcIndex(status: number): number {
+  if (status === -1) return 0;
+  return Number.isInteger(status) && status >= 0 && status <= 16 ? status + 1 : GRPC_UNKNOWN;
+}
+
 function methodIndex(method: string): number {
   switch (method) {
     case 'GET':
@@ -181,14 +190,16 @@ class CachedRecorder implements RequestRecorder {
     requestBytes: number,
     responseBytes: number,
     traceId: string | undefined,
+    grpcStatus = -1,
   ): void {
     const m = methodIndex(method);
     const code = responseCode >= 0 && responseCode <= 999 ? responseCode | 0 : 0;
     const f = FLAG_INDEX[responseFlags] ?? 0;
-    const key = (m * 1000 + code) * FLAGS.length + f;
+    const g = grpcIndex(grpcStatus);
+    const key = ((m * 1000 + code) * FLAGS.length + f) * GRPC_VALUES + g;
     let s = this.#cache.get(key);
     if (s === undefined) {
-      s = this.#resolve(m, code, f);
+      s = this.#resolve(m, code, f, g);
       this.#cache.set(key, s);
     }
     s.requests.value++;
@@ -203,13 +214,18 @@ class CachedRecorder implements RequestRecorder {
     }
   }
 
-  #resolve(m: number, code: number, f: number): RequestSeries {
+  #resolve(m: number, code: number, f: number, g: number): RequestSeries {
     const withoutFlags: Labels = {
       ...this.#base,
       request_method: KNOWN_METHODS[m]!,
       response_code: String(code),
       connection_security_policy: this.#security,
     };
+    // Istio labels only gRPC calls with a status; other requests carry none (an empty label).
+    if (g > 0) {
+      withoutFlags.request_protocol = 'grpc';
+      withoutFlags.grpc_response_status = g === GRPC_UNKNOWN ? 'unknown' : String(g - 1);
+    }
     const all: Labels = { ...withoutFlags, response_flags: FLAGS[f]! };
     const fam = this.#families;
     return {

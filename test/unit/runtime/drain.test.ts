@@ -4,6 +4,7 @@ import { createServer as createHttpServer, request } from 'node:http';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Listener } from '../../../src/listener/accept.ts';
+import { createH2Server } from '../../../src/listener/server/http2.ts';
 import { drainer } from '../../../src/runtime/drain.ts';
 import { createLogger, type Logger } from '../../../src/telemetry/log.ts';
 
@@ -30,7 +31,10 @@ async function startListener(
   const server = createServer((socket) => http.emit('connection', socket));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { listener: { server, http }, port: (server.address() as AddressInfo).port };
+  return {
+    listener: { server, http, h2: createH2Server(() => {}) },
+    port: (server.address() as AddressInfo).port,
+  };
 }
 
 function get(port: number): Promise<{ status: number; body: string; connection: string | undefined }> {

@@ -188,7 +188,13 @@ describe('H2Client (upstream HTTP/2 transport)', () => {
       const grpcCall = headers['content-type'] === 'application/grpc';
       stream.respond(
         grpcCall
-          ? { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'gone' }
+          ? {
+              ':status': 200,
+              'content-type': 'application/grpc',
+              'grpc-status': '5',
+              'grpc-message': 'gone',
+              'x-meshlet-error': 'RBAC',
+            }
           : { ':status': 204, 'grpc-status': '5' },
         { endStream: true },
       );
@@ -199,9 +205,11 @@ describe('H2Client (upstream HTTP/2 transport)', () => {
       headers: ['content-type', 'application/grpc'],
       body: 'x',
     });
-    assert.equal(g.headers!['grpc-status'], undefined);
-    assert.equal(g.headers!['content-type'], 'application/grpc');
-    assert.deepEqual({ ...g.trailers }, { 'grpc-status': '5', 'grpc-message': 'gone' });
+    // All of a trailers-only response's metadata is trailing metadata: only the content type stays.
+    assert.deepEqual({ ...g.headers }, { 'content-type': 'application/grpc' });
+    assert.equal(g.trailers!['grpc-status'], '5');
+    assert.equal(g.trailers!['grpc-message'], 'gone');
+    assert.equal(g.trailers!['x-meshlet-error'], 'RBAC');
     const plain = await call(client, {});
     assert.equal(plain.headers!['grpc-status'], '5');
     assert.deepEqual({ ...plain.trailers }, {});
