@@ -16,6 +16,7 @@ import type {
   VersionTarget,
 } from './types.ts';
 import { grpcStatusCode } from '../grpc/status.ts';
+import { compileGrpcMatch } from './compile-grpc.ts';
 import { pathPrefixMatches } from '../policy/rewrite.ts';
 import type { RoutePolicy } from '../policy/route-policy.ts';
 import { compileAllowRules } from './compile-allow.ts';
@@ -289,11 +290,14 @@ function compileRoute(
   if (total === 0 && !(r.split === undefined && policy.redirect !== null))
     throw new CompileError([...at, 'split'], 'split needs at least one version with a positive weight');
 
-  const headers = Object.entries(r.match?.headers ?? {}).map(([name, m]) => ({
+  const headers: CompiledRoute['headers'][number][] = Object.entries(r.match?.headers ?? {}).map(([name, m]) => ({
     name: name.toLowerCase(),
     present: m.present !== false,
     test: m.present === undefined ? stringMatcher(m, [...at, 'match', 'headers', name], regexes) : null,
   }));
+  // A gRPC match is a gRPC content type and the method's path (compile-grpc.ts).
+  const grpc = compileGrpcMatch(r.match, [...at, 'match']);
+  if (grpc !== null) headers.push(grpc.contentType);
   const methods =
     r.match?.method === undefined
       ? null
@@ -303,7 +307,12 @@ function compileRoute(
     name: r.name ?? `route-${index}`,
     index,
     headers: Object.freeze(headers),
-    path: r.match?.path === undefined ? null : pathMatcher(r.match.path, [...at, 'match', 'path'], regexes),
+    path:
+      grpc !== null
+        ? grpc.path
+        : r.match?.path === undefined
+          ? null
+          : pathMatcher(r.match.path, [...at, 'match', 'path'], regexes),
     methods,
     targets: Object.freeze(targets),
     cumulative: Object.freeze(cumulative),

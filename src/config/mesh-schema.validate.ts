@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"grpc":{"type":"object","additionalProperties":false,"required":["service"],"description":"A gRPC call: the fully qualified service (pkg.Svc) and optionally its method; cannot be combined with path.","properties":{"service":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"},"method":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
 const schema12 = {"enum":["strict","permissive","disable"]};
 const schema13 = {"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -19,8 +19,8 @@ const schema49 = {"type":"object","additionalProperties":false,"required":["from
 const func3 = Object.prototype.hasOwnProperty;
 const pattern6 = new RegExp("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "u");
 const pattern7 = new RegExp("^[A-Za-z0-9][-A-Za-z0-9_.]*$", "u");
-const pattern13 = new RegExp("^[A-Z]+$", "u");
-const pattern21 = new RegExp("^/", "u");
+const pattern15 = new RegExp("^[A-Z]+$", "u");
+const pattern23 = new RegExp("^/", "u");
 const schema18 = {"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}};
 const schema19 = {"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."};
 const pattern8 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$", "u");
@@ -207,11 +207,13 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}};
+const schema24 = {"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"grpc":{"type":"object","additionalProperties":false,"required":["service"],"description":"A gRPC call: the fully qualified service (pkg.Svc) and optionally its method; cannot be combined with path.","properties":{"service":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"},"method":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}};
 const schema25 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}};
 const schema26 = {"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}};
 const schema27 = {"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}};
 const pattern12 = new RegExp("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", "u");
+const pattern13 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", "u");
+const pattern14 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const schema29 = {"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}};
 const schema30 = {"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."};
 
@@ -1032,7 +1034,7 @@ errors++;
 if(data.path !== undefined){
 let data3 = data.path;
 if(typeof data3 === "string"){
-if(!pattern21.test(data3)){
+if(!pattern23.test(data3)){
 const err9 = {instancePath:instancePath+"/path",schemaPath:"#/properties/path/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err9];
@@ -1113,7 +1115,7 @@ errors++;
 if(data.pathPrefix !== undefined){
 let data0 = data.pathPrefix;
 if(typeof data0 === "string"){
-if(!pattern21.test(data0)){
+if(!pattern23.test(data0)){
 const err2 = {instancePath:instancePath+"/pathPrefix",schemaPath:"#/properties/pathPrefix/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err2];
@@ -1228,7 +1230,7 @@ if(data.match !== undefined){
 let data1 = data.match;
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
 for(const key1 in data1){
-if(!((((key1 === "headers") || (key1 === "path")) || (key1 === "query")) || (key1 === "method"))){
+if(!(((((key1 === "headers") || (key1 === "path")) || (key1 === "query")) || (key1 === "grpc")) || (key1 === "method"))){
 const err2 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -1580,15 +1582,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data1.method !== undefined){
-let data16 = data1.method;
-const _errs46 = errors;
-let valid12 = false;
-let passing0 = null;
-const _errs47 = errors;
-if(typeof data16 === "string"){
-if(!pattern13.test(data16)){
-const err31 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+if(data1.grpc !== undefined){
+let data16 = data1.grpc;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.service === undefined){
+const err31 = {instancePath:instancePath+"/match/grpc",schemaPath:"#/properties/match/properties/grpc/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1597,9 +1595,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-else {
-const err32 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key9 in data16){
+if(!((key9 === "service") || (key9 === "method"))){
+const err32 = {instancePath:instancePath+"/match/grpc",schemaPath:"#/properties/match/properties/grpc/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1608,15 +1606,12 @@ vErrors.push(err32);
 }
 errors++;
 }
-var _valid0 = _errs47 === errors;
-if(_valid0){
-valid12 = true;
-passing0 = 0;
 }
-const _errs49 = errors;
-if(Array.isArray(data16)){
-if(data16.length < 1){
-const err33 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(data16.service !== undefined){
+let data17 = data16.service;
+if(typeof data17 === "string"){
+if(!pattern13.test(data17)){
+const err33 = {instancePath:instancePath+"/match/grpc/service",schemaPath:"#/properties/match/properties/grpc/properties/service/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"+"\""};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1625,12 +1620,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-const len0 = data16.length;
-for(let i0=0; i0<len0; i0++){
-let data17 = data16[i0];
-if(typeof data17 === "string"){
-if(!pattern13.test(data17)){
-const err34 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
+}
+else {
+const err34 = {instancePath:instancePath+"/match/grpc/service",schemaPath:"#/properties/match/properties/grpc/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1640,8 +1632,11 @@ vErrors.push(err34);
 errors++;
 }
 }
-else {
-const err35 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data16.method !== undefined){
+let data18 = data16.method;
+if(typeof data18 === "string"){
+if(!pattern14.test(data18)){
+const err35 = {instancePath:instancePath+"/match/grpc/method",schemaPath:"#/properties/match/properties/grpc/properties/method/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1651,9 +1646,8 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
 else {
-const err36 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err36 = {instancePath:instancePath+"/match/grpc/method",schemaPath:"#/properties/match/properties/grpc/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1662,19 +1656,10 @@ vErrors.push(err36);
 }
 errors++;
 }
-var _valid0 = _errs49 === errors;
-if(_valid0 && valid12){
-valid12 = false;
-passing0 = [passing0, 1];
+}
 }
 else {
-if(_valid0){
-valid12 = true;
-passing0 = 1;
-}
-}
-if(!valid12){
-const err37 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err37 = {instancePath:instancePath+"/match/grpc",schemaPath:"#/properties/match/properties/grpc/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1683,21 +1668,16 @@ vErrors.push(err37);
 }
 errors++;
 }
-else {
-errors = _errs46;
-if(vErrors !== null){
-if(_errs46){
-vErrors.length = _errs46;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err38 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.method !== undefined){
+let data19 = data1.method;
+const _errs53 = errors;
+let valid13 = false;
+let passing0 = null;
+const _errs54 = errors;
+if(typeof data19 === "string"){
+if(!pattern15.test(data19)){
+const err38 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1707,11 +1687,8 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.split !== undefined){
-let data18 = data.split;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(Object.keys(data18).length < 1){
-const err39 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+else {
+const err39 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1720,10 +1697,15 @@ vErrors.push(err39);
 }
 errors++;
 }
-for(const key9 in data18){
-let data19 = data18[key9];
-if(!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))){
-const err40 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid0 = _errs54 === errors;
+if(_valid0){
+valid13 = true;
+passing0 = 0;
+}
+const _errs56 = errors;
+if(Array.isArray(data19)){
+if(data19.length < 1){
+const err40 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1732,9 +1714,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(typeof data19 == "number"){
-if(data19 > 1000000 || isNaN(data19)){
-const err41 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+const len0 = data19.length;
+for(let i0=0; i0<len0; i0++){
+let data20 = data19[i0];
+if(typeof data20 === "string"){
+if(!pattern15.test(data20)){
+const err41 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1743,8 +1728,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data19 < 0 || isNaN(data19)){
-const err42 = {instancePath:instancePath+"/split/" + key9.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+else {
+const err42 = {instancePath:instancePath+"/match/method/" + i0,schemaPath:"#/properties/match/properties/method/oneOf/1/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1755,9 +1741,8 @@ errors++;
 }
 }
 }
-}
 else {
-const err43 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err43 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1766,12 +1751,19 @@ vErrors.push(err43);
 }
 errors++;
 }
+var _valid0 = _errs56 === errors;
+if(_valid0 && valid13){
+valid13 = false;
+passing0 = [passing0, 1];
 }
-if(data.sticky !== undefined){
-let data20 = data.sticky;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(Object.keys(data20).length > 1){
-const err44 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
+else {
+if(_valid0){
+valid13 = true;
+passing0 = 1;
+}
+}
+if(!valid13){
+const err44 = {instancePath:instancePath+"/match/method",schemaPath:"#/properties/match/properties/method/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1780,8 +1772,21 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(Object.keys(data20).length < 1){
-const err45 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+else {
+errors = _errs53;
+if(vErrors !== null){
+if(_errs53){
+vErrors.length = _errs53;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/match",schemaPath:"#/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1790,9 +1795,12 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key10 in data20){
-if(!((key10 === "header") || (key10 === "cookie"))){
-const err46 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data.split !== undefined){
+let data21 = data.split;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(Object.keys(data21).length < 1){
+const err46 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1801,12 +1809,10 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data20.header !== undefined){
-let data21 = data20.header;
-if(typeof data21 === "string"){
-if(func2(data21) < 1){
-const err47 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+for(const key10 in data21){
+let data22 = data21[key10];
+if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
+const err47 = {instancePath:instancePath+"/split/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1815,9 +1821,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-else {
-const err48 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(typeof data22 == "number"){
+if(data22 > 1000000 || isNaN(data22)){
+const err48 = {instancePath:instancePath+"/split/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1826,12 +1832,8 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data20.cookie !== undefined){
-let data22 = data20.cookie;
-if(typeof data22 === "string"){
-if(func2(data22) < 1){
-const err49 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data22 < 0 || isNaN(data22)){
+const err49 = {instancePath:instancePath+"/split/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/split/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1841,8 +1843,10 @@ vErrors.push(err49);
 errors++;
 }
 }
+}
+}
 else {
-const err50 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err50 = {instancePath:instancePath+"/split",schemaPath:"#/properties/split/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1852,9 +1856,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.sticky !== undefined){
+let data23 = data.sticky;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(Object.keys(data23).length > 1){
+const err51 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1863,12 +1869,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data.timeout !== undefined){
-let data23 = data.timeout;
-if(typeof data23 === "string"){
-if(!pattern1.test(data23)){
-const err52 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(Object.keys(data23).length < 1){
+const err52 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1877,14 +1879,101 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-else {
-const err53 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key11 in data23){
+if(!((key11 === "header") || (key11 === "cookie"))){
+const err53 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err53];
 }
 else {
 vErrors.push(err53);
+}
+errors++;
+}
+}
+if(data23.header !== undefined){
+let data24 = data23.header;
+if(typeof data24 === "string"){
+if(func2(data24) < 1){
+const err54 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/sticky/header",schemaPath:"#/properties/sticky/properties/header/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data23.cookie !== undefined){
+let data25 = data23.cookie;
+if(typeof data25 === "string"){
+if(func2(data25) < 1){
+const err56 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/sticky/cookie",schemaPath:"#/properties/sticky/properties/cookie/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/sticky",schemaPath:"#/properties/sticky/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data.timeout !== undefined){
+let data26 = data.timeout;
+if(typeof data26 === "string"){
+if(!pattern1.test(data26)){
+const err59 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/timeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
 }
 errors++;
 }
@@ -1920,95 +2009,10 @@ errors = vErrors.length;
 }
 }
 if(data.guard !== undefined){
-let data29 = data.guard;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.baseline === undefined){
-const err54 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/required",keyword:"required",params:{missingProperty: "baseline"},message:"must have required property '"+"baseline"+"'"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-for(const key11 in data29){
-if(!(((((key11 === "baseline") || (key11 === "maxErrorRate")) || (key11 === "maxLatencyP99")) || (key11 === "window")) || (key11 === "minRequests"))){
-const err55 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-}
-if(data29.baseline !== undefined){
-let data30 = data29.baseline;
-if(typeof data30 === "string"){
-if(func2(data30) < 1){
-const err56 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-if(data29.maxErrorRate !== undefined){
-let data31 = data29.maxErrorRate;
-if(typeof data31 == "number"){
-if(data31 > 1 || isNaN(data31)){
-const err58 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-if(data31 < 0 || isNaN(data31)){
-const err59 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number"};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-if(data29.maxLatencyP99 !== undefined){
-let data32 = data29.maxLatencyP99;
-if(typeof data32 === "string"){
-if(!pattern1.test(data32)){
-const err61 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+let data32 = data.guard;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.baseline === undefined){
+const err61 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/required",keyword:"required",params:{missingProperty: "baseline"},message:"must have required property '"+"baseline"+"'"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2017,9 +2021,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key12 in data32){
+if(!(((((key12 === "baseline") || (key12 === "maxErrorRate")) || (key12 === "maxLatencyP99")) || (key12 === "window")) || (key12 === "minRequests"))){
+const err62 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2029,11 +2033,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data29.window !== undefined){
-let data33 = data29.window;
+if(data32.baseline !== undefined){
+let data33 = data32.baseline;
 if(typeof data33 === "string"){
-if(!pattern1.test(data33)){
-const err63 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(func2(data33) < 1){
+const err63 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2044,7 +2048,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err64 = {instancePath:instancePath+"/guard/baseline",schemaPath:"#/properties/guard/properties/baseline/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2054,10 +2058,11 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data29.minRequests !== undefined){
-let data34 = data29.minRequests;
-if(!((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34)))){
-const err65 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data32.maxErrorRate !== undefined){
+let data34 = data32.maxErrorRate;
+if(typeof data34 == "number"){
+if(data34 > 1 || isNaN(data34)){
+const err65 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2066,9 +2071,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(typeof data34 == "number"){
-if(data34 > 1000000 || isNaN(data34)){
-const err66 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(data34 < 0 || isNaN(data34)){
+const err66 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2077,8 +2081,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(data34 < 1 || isNaN(data34)){
-const err67 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+else {
+const err67 = {instancePath:instancePath+"/guard/maxErrorRate",schemaPath:"#/properties/guard/properties/maxErrorRate/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2088,10 +2093,11 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
-}
-else {
-const err68 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data32.maxLatencyP99 !== undefined){
+let data35 = data32.maxLatencyP99;
+if(typeof data35 === "string"){
+if(!pattern1.test(data35)){
+const err68 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2101,14 +2107,97 @@ vErrors.push(err68);
 errors++;
 }
 }
-}
 else {
-const err69 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err69 = {instancePath:instancePath+"/guard/maxLatencyP99",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err69];
 }
 else {
 vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data32.window !== undefined){
+let data36 = data32.window;
+if(typeof data36 === "string"){
+if(!pattern1.test(data36)){
+const err70 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$"+"\""};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/guard/window",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data32.minRequests !== undefined){
+let data37 = data32.minRequests;
+if(!((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37)))){
+const err72 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+if(typeof data37 == "number"){
+if(data37 > 1000000 || isNaN(data37)){
+const err73 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+if(data37 < 1 || isNaN(data37)){
+const err74 = {instancePath:instancePath+"/guard/minRequests",schemaPath:"#/properties/guard/properties/minRequests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err75 = {instancePath:instancePath+"/guard",schemaPath:"#/properties/guard/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+}
+else {
+const err76 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
 }
 errors++;
 }
@@ -3407,7 +3496,7 @@ const len4 = data34.length;
 for(let i4=0; i4<len4; i4++){
 let data35 = data34[i4];
 if(typeof data35 === "string"){
-if(!pattern13.test(data35)){
+if(!pattern15.test(data35)){
 const err74 = {instancePath:instancePath+"/allow/" + i2+"/methods/" + i4,schemaPath:"#/definitions/allowRule/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[A-Z]+$"},message:"must match pattern \""+"^[A-Z]+$"+"\""};
 if(vErrors === null){
 vErrors = [err74];
@@ -3458,7 +3547,7 @@ const len5 = data36.length;
 for(let i5=0; i5<len5; i5++){
 let data37 = data36[i5];
 if(typeof data37 === "string"){
-if(!pattern21.test(data37)){
+if(!pattern23.test(data37)){
 const err78 = {instancePath:instancePath+"/allow/" + i2+"/paths/" + i5,schemaPath:"#/definitions/allowRule/properties/paths/items/pattern",keyword:"pattern",params:{pattern: "^/"},message:"must match pattern \""+"^/"+"\""};
 if(vErrors === null){
 vErrors = [err78];
@@ -3908,4 +3997,4 @@ return errors === 0;
 }
 
 // The schema itself, to say what a refused value should look like and suggest field names.
-export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};
+export const SCHEMA = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://meshlet.dev/schemas/mesh.schema.json","title":"meshlet mesh.yaml","description":"The mesh ConfigMap (key mesh.yaml) read by every meshlet sidecar.","type":"object","minProperties":1,"additionalProperties":false,"properties":{"trustDomain":{"type":"string","minLength":1,"pattern":"^[a-z0-9.\\-_]+$","default":"cluster.local","description":"SPIFFE trust domain."},"mtls":{"$ref":"#/definitions/mtlsMode","default":"permissive"},"outboundTrafficPolicy":{"enum":["allowAny","registryOnly"],"default":"allowAny","description":"What to do with calls to hosts not listed under services."},"upstreamIdleTimeout":{"$ref":"#/definitions/duration","description":"Close pooled upstream connections idle this long (default 4s), before a typical upstream idle timeout."},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"End a request whose body (either direction) sends nothing for this long (default 5m, as Envoy's stream_idle_timeout); 0s disables."},"accessLog":{"type":"object","additionalProperties":false,"description":"The access log: one line per request on stdout (see docs/observability.md). Present means on unless enabled: false; MESHLET_ACCESS_LOG=1 turns it on whatever this says.","properties":{"enabled":{"type":"boolean","default":true},"format":{"enum":["json","text"],"default":"json","description":"json: one JSON object per line; text: Envoy-like fixed fields."}}},"tracing":{"type":"object","additionalProperties":false,"properties":{"sampling":{"type":"number","minimum":0,"maximum":1,"description":"Parent-based ratio sampling for new traces."},"otlpEndpoint":{"type":"string","pattern":"^https?://[^/?#]","description":"OTLP/HTTP traces endpoint, e.g. http://jaeger-collector:4318/v1/traces."}}},"services":{"type":"object","propertyNames":{"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"$ref":"#/definitions/service"}}},"definitions":{"mtlsMode":{"enum":["strict","permissive","disable"]},"duration":{"type":"string","pattern":"^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$","description":"A duration such as 250ms, 5s, 1m30s."},"host":{"type":"string","minLength":1,"maxLength":255,"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9_]*[A-Za-z0-9])?)*\\.?)$","description":"A DNS name or an IP address (IPv6 with or without brackets); never a port, scheme or path: the port goes in port:."},"port":{"type":"integer","minimum":1,"maximum":65535},"percent":{"type":"number","minimum":0,"maximum":100,"description":"A share of requests in percent, fractions allowed (0.5 is one request in 200)."},"headerName":{"type":"string","pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"faultPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Inject delays and aborts on the caller's side (Istio fault injection); flags DI and FI.","properties":{"delay":{"type":"object","additionalProperties":false,"required":["percent","duration"],"properties":{"percent":{"$ref":"#/definitions/percent"},"duration":{"$ref":"#/definitions/duration"}}},"abort":{"type":"object","additionalProperties":false,"required":["percent"],"oneOf":[{"required":["status"]},{"required":["grpcStatus"]}],"properties":{"percent":{"$ref":"#/definitions/percent"},"status":{"type":"integer","minimum":400,"maximum":599},"grpcStatus":{"enum":["cancelled","unknown","invalid-argument","deadline-exceeded","not-found","already-exists","permission-denied","resource-exhausted","failed-precondition","aborted","out-of-range","unimplemented","internal","unavailable","data-loss","unauthenticated"]}}}}},"mirrorPolicy":{"type":"object","additionalProperties":false,"required":["version"],"description":"Copy a share of requests to another version of the service; its responses are discarded.","properties":{"version":{"type":"string","minLength":1},"percent":{"$ref":"#/definitions/percent","default":100}}},"headerRewrite":{"type":"object","additionalProperties":false,"properties":{"set":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"add":{"type":"object","propertyNames":{"$ref":"#/definitions/headerName"},"additionalProperties":{"type":"string"}},"remove":{"type":"array","items":{"$ref":"#/definitions/headerName"},"minItems":1}}},"headersPolicy":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"request":{"$ref":"#/definitions/headerRewrite"},"response":{"$ref":"#/definitions/headerRewrite"}}},"redirectPolicy":{"type":"object","additionalProperties":false,"description":"Answer with a redirect from the caller's sidecar; parts left out are the request's own.","properties":{"scheme":{"enum":["http","https"]},"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"path":{"type":"string","pattern":"^/"},"status":{"enum":[301,302,303,307,308],"default":302}}},"rewritePolicy":{"type":"object","additionalProperties":false,"minProperties":1,"description":"Rewrite before forwarding: the matched path prefix (the route needs match.path.prefix) and the Host.","properties":{"pathPrefix":{"type":"string","pattern":"^/"},"host":{"$ref":"#/definitions/host"}}},"queryMatch":{"type":"object","minProperties":1,"propertyNames":{"minLength":1},"additionalProperties":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"regex":{"type":"string"}}}},"bucket":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000}}},"rateLimit":{"type":"object","additionalProperties":false,"required":["requestsPerSecond"],"description":"Enforced by the service's own sidecar: 429 RL (gRPC RESOURCE_EXHAUSTED) with retry-after.","properties":{"requestsPerSecond":{"type":"number","exclusiveMinimum":0,"maximum":1000000},"burst":{"type":"integer","minimum":1,"maximum":1000000},"perCaller":{"type":"object","propertyNames":{"minLength":1},"additionalProperties":{"oneOf":[{"type":"number","exclusiveMinimum":0,"maximum":1000000},{"$ref":"#/definitions/bucket"}]}}}},"stringMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"}}},"headerMatch":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"exact":{"type":"string"},"prefix":{"type":"string"},"regex":{"type":"string"},"present":{"type":"boolean"}}},"version":{"type":"object","additionalProperties":false,"description":"Needs host (looked up in DNS) or endpoints (a static list).","properties":{"host":{"$ref":"#/definitions/host"},"port":{"$ref":"#/definitions/port"},"endpoints":{"type":"array","minItems":1,"maxItems":1024,"items":{"type":"string","minLength":1,"maxLength":60},"description":"A static list of IP:port (or IP, with the version's port) used instead of looking up host."}}},"route":{"type":"object","additionalProperties":false,"properties":{"name":{"type":"string"},"match":{"type":"object","additionalProperties":false,"properties":{"headers":{"type":"object","propertyNames":{"pattern":"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$"},"additionalProperties":{"$ref":"#/definitions/headerMatch"}},"path":{"$ref":"#/definitions/stringMatch"},"query":{"$ref":"#/definitions/queryMatch"},"grpc":{"type":"object","additionalProperties":false,"required":["service"],"description":"A gRPC call: the fully qualified service (pkg.Svc) and optionally its method; cannot be combined with path.","properties":{"service":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$"},"method":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},"method":{"oneOf":[{"type":"string","pattern":"^[A-Z]+$"},{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1}]}}},"split":{"type":"object","minProperties":1,"additionalProperties":{"type":"integer","minimum":0,"maximum":1000000}},"sticky":{"type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"header":{"type":"string","minLength":1},"cookie":{"type":"string","minLength":1}}},"timeout":{"$ref":"#/definitions/duration"},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"guard":{"type":"object","additionalProperties":false,"required":["baseline"],"description":"Canary guard (needs maxErrorRate or maxLatencyP99): a non-baseline version that breaches a limit on this sidecar's traffic loses its share to the baseline until the split changes.","properties":{"baseline":{"type":"string","minLength":1},"maxErrorRate":{"type":"number","minimum":0,"maximum":1},"maxLatencyP99":{"$ref":"#/definitions/duration"},"window":{"$ref":"#/definitions/duration"},"minRequests":{"type":"integer","minimum":1,"maximum":1000000}}}}},"allowRule":{"type":"object","additionalProperties":false,"required":["from"],"properties":{"from":{"type":"array","items":{"type":"string","minLength":1},"minItems":1},"methods":{"type":"array","items":{"type":"string","pattern":"^[A-Z]+$"},"minItems":1},"paths":{"type":"array","items":{"type":"string","pattern":"^/"},"minItems":1}}},"service":{"type":"object","additionalProperties":false,"properties":{"namespace":{"type":"string","pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"serviceAccount":{"type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$","description":"A Kubernetes service account name; it becomes part of the SPIFFE ID (a URI)."},"port":{"$ref":"#/definitions/port"},"mtls":{"$ref":"#/definitions/mtlsMode"},"protocol":{"enum":["http","http2","grpc"],"description":"How the service's app speaks: HTTP/1.1 (default), HTTP/2, or gRPC (HTTP/2 with gRPC-shaped errors, metrics and spans)."},"versions":{"type":"object","minProperties":1,"propertyNames":{"pattern":"^[A-Za-z0-9][-A-Za-z0-9_.]*$"},"additionalProperties":{"$ref":"#/definitions/version"}},"timeout":{"$ref":"#/definitions/duration"},"streamIdleTimeout":{"$ref":"#/definitions/duration","description":"Overrides the mesh-wide streamIdleTimeout for calls to this service."},"retries":{"type":"object","additionalProperties":false,"required":["attempts"],"properties":{"attempts":{"type":"integer","minimum":0,"maximum":10},"on":{"type":"array","items":{"anyOf":[{"enum":["connect-failure","reset","5xx","gateway-error","cancelled","deadline-exceeded","internal","resource-exhausted","unavailable"]},{"type":"integer","minimum":400,"maximum":599}]}},"perTryTimeout":{"$ref":"#/definitions/duration"}}},"routes":{"type":"array","items":{"$ref":"#/definitions/route"}},"loadBalancer":{"enum":["peak-ewma","round-robin","least-request"],"description":"How an endpoint is chosen per request; default peak-ewma (power of two choices over peak-EWMA latency)."},"outlierDetection":{"description":"Ejects an endpoint after consecutive gateway failures (on by default, true: the defaults); false turns it off.","type":["object","boolean"],"additionalProperties":false,"properties":{"consecutiveGatewayFailures":{"type":"integer","minimum":1,"maximum":1000},"baseEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionTime":{"$ref":"#/definitions/duration"},"maxEjectionPercent":{"type":"integer","minimum":0,"maximum":100}}},"circuitBreaker":{"type":"object","additionalProperties":false,"description":"Per version: past a limit a request is refused at once with 503 UO.","properties":{"maxConnections":{"type":"integer","minimum":1,"maximum":1000000},"maxPendingRequests":{"type":"integer","minimum":0,"maximum":1000000},"maxRequests":{"type":"integer","minimum":1,"maximum":1000000}}},"retryBudget":{"type":"object","additionalProperties":false,"description":"Retries may add at most ratio x requests of the last 10 s plus minRetriesPerSecond.","properties":{"ratio":{"type":"number","minimum":0,"maximum":100},"minRetriesPerSecond":{"type":"integer","minimum":0,"maximum":1000000}}},"allowMode":{"enum":["enforce","audit"]},"allow":{"type":"array","items":{"$ref":"#/definitions/allowRule"}},"fault":{"$ref":"#/definitions/faultPolicy"},"mirror":{"$ref":"#/definitions/mirrorPolicy"},"headers":{"$ref":"#/definitions/headersPolicy"},"redirect":{"$ref":"#/definitions/redirectPolicy"},"rewrite":{"$ref":"#/definitions/rewritePolicy"},"rateLimit":{"$ref":"#/definitions/rateLimit"}}}}};

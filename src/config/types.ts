@@ -28,6 +28,8 @@ export interface RawRoute extends RawPolicyOptions {
     path?: RawStringMatch;
     method?: string | string[];
     query?: RawQueryMatch;
+    /** A gRPC service, and optionally one of its methods (docs/configuration.md). */
+    grpc?: { service: string; method?: string };
   };
   /** Absent only on a route that redirects. */
   split?: Record<string, number>;
