@@ -6,7 +6,7 @@
 // request is presented in the shape the steps read (flat raw headers with a
 // Host, no pseudo-headers). See docs/architecture.md ("The front door").
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { handOffToHttpServer } from '../capture/sniff.ts';
@@ -28,8 +28,18 @@ export interface FrontDoor {
 export function createFrontDoor(sidecar: Sidecar, handlers: HttpHandlers): FrontDoor {
   const http = createHttpServer(sidecar, handlers);
   const h2 = createH2Server((req, res) => {
+    // A stream the client reset before its turn came has nothing to answer,
+    // and its socket proxy throws once the stream is gone.
+    if (req.stream.destroyed) return;
     asHttp1Shape(req);
-    handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    try {
+      handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    } catch (err) {
+      // Thrown inside node:http2's stream event it would end the whole
+      // session (GOAWAY INTERNAL_ERROR) and every other stream on it.
+      sidecar.log.warn({ err: (err as Error).message }, 'HTTP/2 request handler failed');
+      if (!req.stream.destroyed) req.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    }
   });
   // Plain CONNECT and RFC 8441's extended CONNECT (WebSocket over HTTP/2):
   // tunnels and WebSocket are HTTP/1.1 only here. We never advertise
