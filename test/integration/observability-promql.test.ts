@@ -96,6 +96,10 @@ function feed(s: { pp: Sidecar; r1: Sidecar; r2: Sidecar; rt: Sidecar }, n: numb
   toV2.record('GET', 200, '-', ms(30), 0, 950, tid(4));
   toV2.record('GET', 500, '-', ms(35), 0, 40, tid(5));
   toV2.record('GET', 503, 'UF', 0.0004, 0, 0, undefined);
+  // gRPC calls (the last argument is the grpc-status): OK on v1; OK and an app NOT_FOUND on v2.
+  toV1.record('POST', 200, '-', ms(5), 20, 30, tid(15), 0);
+  toV2.record('POST', 200, '-', ms(5), 20, 30, tid(16), 0);
+  toV2.record('POST', 200, '-', ms(5), 20, 0, tid(17), 5);
   s.pp.metrics
     // registryOnly refused an unknown host: Istio's name, never the requested host (cardinality).
     .recorder(labels('source', productpage, { ...ingress, service: 'BlackHoleCluster' }))
@@ -104,6 +108,8 @@ function feed(s: { pp: Sidecar; r1: Sidecar; r2: Sidecar; rt: Sidecar }, n: numb
   // reviews v1: answers productpage, refuses the ops probe, calls ratings.
   const r1In = s.r1.metrics.recorder(labels('destination', productpage, reviewsV1));
   for (let i = 0; i < 3; i++) r1In.record('GET', 200, '-', ms(6), 0, 900, tid(6 + i));
+  r1In.record('POST', 200, '-', ms(4), 20, 30, tid(18), 0);
+  r1In.record('POST', 200, 'RBAC', 0.0001, 0, 0, undefined, 7);
   s.r1.metrics
     .recorder(labels('destination', probe, reviewsV1))
     .record('GET', 403, 'RBAC', 0.0001, 0, 60, undefined);
@@ -217,6 +223,12 @@ test('dashboards and canary templates return data from a real Prometheus', {
           'reviews-v2->ratings',
         ],
       );
+      const grpc = await prom!.query(
+        grafanaSubstitute(
+          'sum by (grpc_response_status) (rate(meshlet_requests_total{reporter="destination",destination_service_name="reviews",request_protocol="grpc"}[$__rate_interval]))',
+        ),
+      );
+      assert.deepEqual(grpc.map((g) => g.metric.grpc_response_status).sort(), ['0', '7']);
       const denials = await prom!.query('sum by (source_principal, mode) (meshlet_authz_denied_total) > 0');
       assert.deepEqual(
         denials.map((d) => [d.metric.source_principal, d.metric.mode]),

@@ -34,6 +34,39 @@ function samples(body: string, name: string): { labels: Map<string, string>; val
   return out;
 }
 
+describe('gRPC request labels', () => {
+  it('a gRPC call is request_protocol="grpc" with its grpc_response_status; other requests carry no such label', async () => {
+    const m = createMetrics({ istioCompat: true });
+    const r = m.recorder(LABELS);
+    r.record('POST', 200, '-', 0.01, 5, 7, TRACE, 0);
+    r.record('POST', 200, '-', 0.01, 5, 7, undefined, 14);
+    r.record('POST', 200, '-', 0.01, 5, 7, undefined, 14);
+    r.record('POST', 503, 'UF', 0.01, 0, 0, undefined, -2);
+    r.record('POST', 200, '-', 0.01, 0, 0, undefined, 99);
+    r.record('GET', 200, '-', 0.01, 0, 0, undefined);
+    const { body } = await m.render(undefined);
+    for (const name of ['meshlet_requests_total', 'istio_requests_total']) {
+      const got = samples(body, name).map((s) => [
+        s.labels.get('request_protocol'),
+        s.labels.get('grpc_response_status') ?? null,
+        s.labels.get('response_code'),
+        s.value,
+      ]);
+      assert.deepEqual(
+        got.sort(),
+        [
+          ['grpc', '0', '200', '1'],
+          ['grpc', '14', '200', '2'],
+          ['grpc', 'unknown', '200', '1'],
+          ['grpc', 'unknown', '503', '1'],
+          ['http', null, '200', '1'],
+        ].sort(),
+        name,
+      );
+    }
+  });
+});
+
 describe('createMetrics', () => {
   it('counts requests with every request label of docs/observability.md', async () => {
     const m = createMetrics({ istioCompat: false });
