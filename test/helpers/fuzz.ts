@@ -3,7 +3,8 @@
 // marks its own replies, and a sidecar that is restarted when an input killed
 // it (so shrinking keeps working). See docs/testing.md.
 import assert from 'node:assert/strict';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { type RunningSidecar, type SidecarOptions, startServer, startSidecar } from './mesh.ts';
 
@@ -126,7 +127,18 @@ export async function startFuzzApp(): Promise<{ port: number; close(): Promise<v
       );
     });
   };
-  return startServer(handler);
+  const app = await startServer(handler);
+  // What the app's own parser refuses (a head the sidecar accepts can outgrow
+  // node's 16 KiB limit with the forwarding headers added) is the app's reply
+  // too, passed through as it is: it carries the mark like the others.
+  app.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    if (!socket.writable) return void socket.destroy();
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${APP_MARK}: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+    );
+  });
+  return app;
 }
 
 /** A sidecar that comes back after an input killed it; `crashes` counts how often. */
