@@ -10,6 +10,7 @@ import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../config/types.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../errors.ts';
+import { grpcRetryable, ReplayBuffer } from '../grpc/retry.ts';
 import { parseGrpcStatus } from '../grpc/status.ts';
 import {
   cutDownstream,
@@ -76,6 +77,10 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
   readonly #plan: CallPlan;
   readonly #upstream: Upstream;
   readonly #body: DownstreamRequest | null;
+  /** A copy of a small gRPC request body, kept when the policy retries on gRPC statuses. */
+  readonly #replay: ReplayBuffer | null;
+  /** Response headers held back until a gRPC call's outcome is known (grpc/retry.ts). */
+  #held: string[] | null = null;
   readonly #done: CallDone;
   readonly #reply: ErrorReply<R>;
   #controller: Dispatcher.DispatchController | null = null;
@@ -106,6 +111,8 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#done = done;
     this.#reply = reply;
     this.#body = plan.hasBody ? req : null;
+    this.#replay =
+      plan.grpc != null && plan.hasBody && (plan.retry?.grpcStatuses?.size ?? 0) > 0 ? new ReplayBuffer() : null;
     this.#upstream = plan.upstream ?? singleEndpoint(plan.dispatcher!);
   }
 
@@ -146,7 +153,7 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
           method: this.#plan.method,
           path: this.#plan.path,
           headers: this.#plan.headers,
-          body: this.#body,
+          body: this.#attempt > 1 && this.#replay?.body != null ? this.#replay.body : this.#body,
           // We decide about retries; undici must not replay requests on its own.
           idempotent: false,
           blocking: false,
@@ -166,6 +173,11 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
   onBodySent(chunk: Buffer | string): void {
     this.#sent += chunk.length;
     this.#idleTimer?.refresh();
+    if (this.#attempt === 1) this.#replay?.add(chunk);
+  }
+
+  onRequestSent(): void {
+    if (this.#attempt === 1) this.#replay?.end();
   }
 
   onResponseStart(
@@ -184,8 +196,6 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
       if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
       return;
     }
-    this.#clearTimer();
-    this.#started = true;
     this.#status = statusCode;
     this.#flags = decision.flag;
     const out: string[] = [];
@@ -194,12 +204,27 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#plan.rewriteResponseHeaders?.(out);
     const extra = this.#plan.responseHeaders;
     if (extra !== null) for (let i = 0; i < extra.length; i++) out.push(extra[i]!);
+    // A gRPC call that may be retried on its status: hold the headers until
+    // the first message (then it succeeded far enough) or the end (grpc/retry.ts).
+    if (this.#replay !== null && headers['grpc-status'] === undefined) {
+      if (this.#tryTimer !== null) clearTimeout(this.#tryTimer);
+      this.#held = out;
+      return;
+    }
+    this.#writeHead(out);
+  }
+
+  #writeHead(out: string[]): void {
+    this.#held = null;
+    this.#clearTimer();
+    this.#started = true;
     this.#closeIfBodyUnread();
-    this.#res.writeHead(statusCode, out);
+    this.#res.writeHead(this.#status, out);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#discard || this.#finished) return;
+    if (this.#held !== null) this.#writeHead(this.#held);
     this.#idleTimer?.refresh();
     this.#bytes += chunk.length;
     if (!this.#res.write(chunk)) {
@@ -219,6 +244,18 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     if (this.#discard) {
       this.#retryNext('retriable status');
       return;
+    }
+    if (this.#held !== null) {
+      const code = parseGrpcStatus(trailers['grpc-status']);
+      if (
+        grpcRetryable(this.#plan.retry, code, this.#attempt, this.#replayable(), this.#deadlinePassed) &&
+        this.#upstream.retryAllowed?.() !== false
+      ) {
+        this.#held = null;
+        this.#retryNext(`grpc-status ${code}`);
+        return;
+      }
+      this.#writeHead(this.#held);
     }
     const out = trailersOf(trailers);
     if (this.#plan.grpc != null) noteGrpcStatus(this.#plan.grpc, trailers['grpc-status']);
@@ -266,11 +303,17 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
       outcome,
       attempt: this.#attempt,
       policy: this.#plan.retry,
-      replayable: this.#body === null || !this.#body.readableDidRead,
+      replayable: this.#replayable(),
       method: this.#plan.method,
       raceRetried: this.#raceRetried,
       deadlinePassed: this.#deadlinePassed,
     };
+  }
+
+  /** No byte of the body was sent yet, or a whole copy of it was kept (gRPC). */
+  #replayable(): boolean {
+    if (this.#body === null || !this.#body.readableDidRead) return true;
+    return this.#replay?.body != null;
   }
 
   /** The retry decision; a policy retry also needs the upstream's retry budget. */
