@@ -6,7 +6,8 @@
 //
 // It shows a 95/5 canary split, a live ConfigMap-style edit to 50/50, a
 // header-matched request, a denied caller, the Prometheus metrics and the
-// trace of one request, then stops every process it started. The sidecars'
+// trace of one request, a gRPC service (split, stream, denied method,
+// grpc_response_status), then stops every process it started. The sidecars'
 // logs are kept (the directory is printed); certificates and config are not.
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
@@ -29,10 +30,15 @@ import { Agent, request } from 'undici';
 import { writeDevCerts } from '../src/tls/dev-ca.ts';
 // The demo's trace collector decodes OTLP protobuf like Jaeger would; it is the one the tests use.
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver.ts';
+import { grpcDemo } from './grpc.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const BIN = join(ROOT, 'dist/main.js');
-const NODE_FLAGS = ['--max-semi-space-size=1', '--external-memory-accounted-in-global-limit'];
+const NODE_FLAGS = [
+  '--max-semi-space-size=1',
+  '--external-memory-accounted-in-global-limit',
+  '--optimize-for-size',
+];
 const work = mkdtempSync(join(tmpdir(), 'meshlet-demo-'));
 // Outside `work`, which holds private keys and is removed at the end.
 const logs = mkdtempSync(join(tmpdir(), 'meshlet-demo-logs-'));
@@ -210,7 +216,7 @@ async function main(): Promise<void> {
   await writeDevCerts({
     out: join(work, 'certs'),
     trustDomain: 'cluster.local',
-    services: ['productpage', 'reviews', 'ratings'],
+    services: ['productpage', 'reviews', 'ratings', 'frontend', 'echo'],
     namespace: 'default',
   });
   say('   spiffe://cluster.local/ns/default/sa/{productpage,reviews,ratings}');
@@ -297,6 +303,9 @@ async function main(): Promise<void> {
   }
   say(`   ${spans.length} spans in trace 0af7651916cd43dd8448eb211c80319c`);
   await collector.close();
+
+  step(9, 'gRPC: frontend calls echo (protocol: grpc) through two sidecars, HTTP/2 over mTLS');
+  for (const echo of await grpcDemo({ work, freePort, sidecar, say })) closed.push(echo.close());
   say(`\n${bold('Done.')} Every process the demo started is stopped now.`);
 }
 
