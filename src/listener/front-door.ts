@@ -32,6 +32,7 @@ export function createFrontDoor(sidecar: Sidecar, handlers: HttpHandlers): Front
     // and its socket proxy throws once the stream is gone.
     if (req.stream.destroyed) return;
     asHttp1Shape(req);
+    withConnectionSocket(req);
     try {
       handlers.request(req as unknown as IncomingMessage, res as unknown as ServerResponse);
     } catch (err) {
@@ -54,7 +55,25 @@ export function createFrontDoor(sidecar: Sidecar, handlers: HttpHandlers): Front
     handlers.rejected(err, req.socket as Socket);
     replyError(res as unknown as ServerResponse, err);
   });
+  // Each connection's own socket, reachable through the request's socket proxy (withConnectionSocket).
+  h2.server.prependListener('connection', (socket: Socket) => {
+    (socket as Socket & { [kConnectionSocket]?: Socket })[kConnectionSocket] = socket;
+  });
   return { http, h2 };
+}
+
+const kConnectionSocket = Symbol('meshlet.connectionSocket');
+
+/**
+ * node:http2 gives each request a new proxy as `req.socket`. The steps key
+ * per-connection facts by the socket (the verified peer identity, the
+ * captured destination): through a fresh proxy every lookup would miss, and
+ * the peer certificate would be parsed again for every request. The steps
+ * only read from it, so they get the connection's socket itself.
+ */
+function withConnectionSocket(req: Http2ServerRequest): void {
+  const socket = (req.socket as Socket & { [kConnectionSocket]?: Socket })[kConnectionSocket];
+  if (socket !== undefined) Object.defineProperty(req, 'socket', { value: socket, configurable: true });
 }
 
 /**

