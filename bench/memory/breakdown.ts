@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, installCleanup, sleep, Tracked, waitForHttp200 } from '../lib/procs.ts';
 import { REPO, SHIPPED_NODE_FLAGS } from '../lib/targets.ts';
+import { bigMesh } from '../../test/helpers/big-mesh.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -154,7 +155,17 @@ async function idleSidecar(configText: string, env: Record<string, string>): Pro
       Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1]) * 1024;
     const rss = kb(status, 'VmRSS');
     const anon = kb(roll, 'Anonymous');
-    return { rss, heapUsed: Number.NaN, heapTotal: Number.NaN, external: Number.NaN, anon, file: rss - anon };
+    const metrics = await fetch(`http://127.0.0.1:${admin}/metrics`).then((r) => r.text());
+    const heap = (name: string) =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+    return {
+      rss,
+      heapUsed: heap('nodejs_heap_size_used_bytes'),
+      heapTotal: heap('nodejs_heap_size_total_bytes'),
+      external: Number.NaN,
+      anon,
+      file: rss - anon,
+    };
   } finally {
     await proc.stop(2000);
     rmSync(dir, { recursive: true, force: true });
@@ -198,11 +209,16 @@ const sidecars: Array<{ name: string; config: string; env: Record<string, string
   { name: '`meshlet run`, metrics off, no tracing', config: MESH(false), env: { MESHLET_METRICS: 'off' } },
   { name: '`meshlet run`, metrics on, no tracing', config: MESH(false), env: {} },
   { name: '`meshlet run`, metrics on, tracing configured (1 %)', config: MESH(true), env: {} },
+  {
+    name: '`meshlet run`, metrics on, 2,000 services (test/helpers/big-mesh.ts)',
+    config: bigMesh(2000),
+    env: {},
+  },
 ];
 rows.push(
   '',
-  '| idle sidecar (2 s after ready, no GC forced) | RSS | anon / file-backed |',
-  '| --- | ---: | ---: |',
+  '| idle sidecar (2 s after ready, no GC forced) | RSS | anon / file-backed | heap used / committed |',
+  '| --- | ---: | ---: | ---: |',
 );
 for (const s of sidecars) {
   if (only !== null && !only.test(s.name)) continue;
@@ -210,7 +226,9 @@ for (const s of sidecars) {
   for (let i = 0; i < reps; i++) runs.push(await idleSidecar(s.config, s.env));
   const f = medianFigures(runs);
   const spread = `${mib(Math.min(...runs.map((r) => r.rss)))}–${mib(Math.max(...runs.map((r) => r.rss)))}`;
-  rows.push(`| ${s.name} | ${mib(f.rss)} (${spread}) | ${mib(f.anon)} / ${mib(f.file)} |`);
+  rows.push(
+    `| ${s.name} | ${mib(f.rss)} (${spread}) | ${mib(f.anon)} / ${mib(f.file)} | ${mib(f.heapUsed)} / ${mib(f.heapTotal)} |`,
+  );
   process.stderr.write(`${rows.at(-1)}\n`);
 }
 process.stdout.write(
