@@ -1,6 +1,7 @@
 // Admin port: liveness, readiness, metrics, the effective config, and a drain
 // trigger for Jobs. Never on the request path of the app's traffic.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from '../runtime/node-http.ts';
 import { formatIssue } from '../config/load.ts';
 import type { Balancing } from '../balance/wiring.ts';
 import type { CompiledMesh } from '../config/types.ts';

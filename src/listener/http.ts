@@ -5,7 +5,8 @@
 // Every request the parser delivers but this edge will not serve (a framing
 // the parser rejects only after the head, an expectation, a CONNECT where no
 // tunnel is offered) gets a flagged, counted reply: never a silent close.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from '../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ProxyError } from '../errors.ts';

@@ -2,7 +2,8 @@
 // with the status, flag and body the error table (src/errors.ts) gives it:
 // status, `x-meshlet-error` flag, small JSON body (docs/architecture.md, "Errors");
 // a gRPC call gets the table's gRPC status instead (grpc/reply.ts).
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from '../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import { grpcStatusOf, ProxyError, toProxyError } from '../errors.ts';
 import { cutDownstream } from '../forward/downstream.ts';

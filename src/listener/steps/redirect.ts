@@ -2,7 +2,8 @@
 // caller's sidecar with the configured status and a Location built from the
 // request as the app sent it; nothing is forwarded. See docs/configuration.md
 // ("Traffic policy", "redirect").
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { STATUS_CODES } from '../../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ResponseFlags } from '../../errors.ts';
