@@ -17,6 +17,7 @@ import {
   startEchoServer,
 } from '../helpers/grpc.ts';
 import { tempDir } from '../helpers/mesh.ts';
+import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import {
   freePort,
   fqdn,
@@ -49,10 +50,12 @@ describe('gRPC through two sidecars with mTLS', () => {
   const apps: Record<string, EchoServer> = {};
   const sidecars: Record<string, MeshSidecar> = {};
   let client: EchoTestClient;
+  let collector: OtlpReceiver;
 
   before(async () => {
     pki = await TestPki.create();
     cmDir = tempDir('meshlet-grpc-');
+    collector = await startOtlpReceiver();
     apps.v1 = await startEchoServer();
     apps.v2 = await startEchoServer();
     const inbound = { client: await freePort(), v1: await freePort(), v2: await freePort() };
@@ -62,6 +65,7 @@ describe('gRPC through two sidecars with mTLS', () => {
       configFile,
       `trustDomain: cluster.local
 mtls: strict
+tracing: { sampling: 0, otlpEndpoint: ${collector.url} }
 services:
   client:
     port: 9080
@@ -118,6 +122,7 @@ services:
 
   after(async () => {
     client?.close();
+    await collector?.close();
     await stopMesh({ sidecars, apps, pki, configDir: cmDir });
   });
 
@@ -302,6 +307,38 @@ services:
     assert.equal(err.code, grpc.status.NOT_FOUND);
     assert.equal(err.details, 'no such thing: ü');
     assert.equal(err.metadata.get('x-meshlet-error').length, 0, 'not a proxy error');
+  });
+
+  it('the trace of a call has a client and a server span with the rpc.* attributes and its status', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const md = { traceparent: `00-${traceId}-00f067aa0ba902b7-01` };
+    await client.unary({ text: 'traced' }, { metadata: md });
+    const failed = 'a3ce929d0e0e47364bf92f3577b34da6';
+    await new Promise<void>((resolve) => {
+      const m = new grpc.Metadata();
+      m.set('traceparent', `00-${failed}-00f067aa0ba902b7-01`);
+      client.raw.Fail({ seq: grpc.status.NOT_FOUND, text: 'x' }, m, {}, () => resolve());
+    });
+    await collector.waitForSpans(4, 15_000);
+    const spansOf = (id: string) => collector.spans.filter((x) => x.traceId === id);
+    await waitFor('both traces whole', async () =>
+      spansOf(traceId).length >= 2 && spansOf(failed).length >= 2 ? true : undefined,
+    );
+    const ok = spansOf(traceId);
+    assert.deepEqual(ok.map((x) => x.kind).sort(), ['client', 'server']);
+    for (const span of ok) {
+      assert.equal(span.attributes['rpc.system'], 'grpc');
+      assert.equal(span.attributes['rpc.service'], 'meshlet.test.v1.Echo');
+      assert.equal(span.attributes['rpc.method'], 'Unary');
+      assert.equal(span.attributes['rpc.grpc.status_code'], 0);
+    }
+    const server = ok.find((x) => x.kind === 'server')!;
+    const clientSpan = ok.find((x) => x.kind === 'client')!;
+    assert.equal(server.parentSpanId, clientSpan.spanId, 'one trace across both sidecars');
+    for (const span of spansOf(failed)) {
+      assert.equal(span.attributes['rpc.method'], 'Fail');
+      assert.equal(span.attributes['rpc.grpc.status_code'], grpc.status.NOT_FOUND);
+    }
   });
 
   it('metrics on both sides show the calls with request_protocol="grpc" and grpc_response_status', async () => {
