@@ -6,6 +6,7 @@
 // sidecars per 1,000 requests. Load generators run in their own processes.
 //
 //   npm run bench:h2 [-- --quick] [--seconds S] [--rate R] [--only REGEX]
+// `npm run bench` runs the same cells after its own (ids h2load/..., grpc-...).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,17 +15,14 @@ import { parseArgs } from 'node:util';
 import { cpuSeconds, freePort, installCleanup, processTree, Tracked, waitForHttp200 } from './lib/procs.ts';
 import { REPO, startNodeServer } from './lib/targets.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    seconds: { type: 'string' },
-    rate: { type: 'string', default: '1000' },
-    only: { type: 'string' },
-  },
-});
-const seconds = Number(args.seconds ?? (args.quick ? 2 : 10));
-const rate = Number(args.rate);
-const only = args.only === undefined ? null : new RegExp(args.only);
+export interface H2Options {
+  /** Seconds per cell. */
+  readonly seconds: number;
+  /** Requests per second of the fixed-rate cells. */
+  readonly rate: number;
+  readonly only: RegExp | null;
+}
+
 const MAIN = join(REPO, 'dist', 'main.js');
 const log = (line: string) => process.stderr.write(`bench-h2: ${line}\n`);
 
@@ -40,7 +38,7 @@ interface Measured {
   cpuMsPer1k: number | null;
 }
 
-interface Cell {
+export interface Cell {
   id: string;
   label: string;
   result: Measured;
@@ -95,7 +93,7 @@ async function measure(
   return { ...r, cpuMsPer1k: cpu === null ? null : (cpu * 1000 * 1000) / Math.max(1, r.requests) };
 }
 
-function h2load(port: number, authority: string, dir: string): Omit<Measured, 'cpuMsPer1k'> {
+function h2load(port: number, authority: string, dir: string, seconds: number): Omit<Measured, 'cpuMsPer1k'> {
   const file = join(dir, `h2load-${port}-${Date.now()}.log`);
   const out = execFileSync(
     'h2load',
@@ -139,6 +137,7 @@ async function grpcLoad(
   target: string,
   authority: string | null,
   mode: { concurrency: number } | { rate: number },
+  seconds: number,
 ): Promise<Omit<Measured, 'cpuMsPer1k'>> {
   const a = ['--target', target, '--seconds', String(seconds), '--warmup', '1'];
   if (authority !== null) a.push('--authority', authority);
@@ -170,13 +169,26 @@ function compare(cell: Cell, direct: Cell): Cell {
   };
 }
 
-async function main(): Promise<void> {
-  installCleanup();
+/** The cell ids `only` can select. */
+export function h2CellIds(rate: number): string[] {
+  return [
+    'h2load/direct',
+    'h2load/one-hop',
+    'grpc-c32/direct',
+    'grpc-c32/one-hop',
+    ...['direct', 'one-hop', 'mesh-mtls'].map((t) => `grpc-r${rate}/${t}`),
+  ];
+}
+
+/** Runs the HTTP/2 and gRPC cells (dist/ must be built). */
+export async function measureH2Cells(opts: H2Options): Promise<Cell[]> {
+  const { seconds, rate, only } = opts;
   const tmp = mkdtempSync(join(tmpdir(), 'meshlet-bench-h2-'));
   const h2up = await startNodeServer('h2-upstream.ts');
   const echo = await startNodeServer('grpc-echo.ts');
   const cells: Cell[] = [];
-  const want = (id: string) => only === null || only.test(id);
+  const want = (prefix: string) =>
+    only === null || h2CellIds(rate).some((id) => id.startsWith(prefix) && only.test(id));
   try {
     const oneHopConfig = join(tmp, 'one-hop.yaml');
     writeFileSync(
@@ -207,13 +219,13 @@ services:
         label: 'h2load, direct',
         result: await measure(
           () => [],
-          async () => h2load(h2up.port, 'h2up', tmp),
+          async () => h2load(h2up.port, 'h2up', tmp, seconds),
         ),
       };
       const s: Cell = {
         id: 'h2load/one-hop',
         label: 'h2load, one sidecar (h2c in, HTTP/2 out)',
-        result: await measure(pidsOf(oneHop), async () => h2load(oneHop.outbound, 'h2up', tmp)),
+        result: await measure(pidsOf(oneHop), async () => h2load(oneHop.outbound, 'h2up', tmp, seconds)),
       };
       cells.push(d, compare(s, d));
     }
@@ -224,14 +236,14 @@ services:
         label: 'gRPC unary, 32 in flight, direct',
         result: await measure(
           () => [],
-          () => grpcLoad(`127.0.0.1:${echo.port}`, null, { concurrency: 32 }),
+          () => grpcLoad(`127.0.0.1:${echo.port}`, null, { concurrency: 32 }, seconds),
         ),
       };
       const s: Cell = {
         id: 'grpc-c32/one-hop',
         label: 'gRPC unary, 32 in flight, one sidecar',
         result: await measure(pidsOf(oneHop), () =>
-          grpcLoad(`127.0.0.1:${oneHop.outbound}`, 'echo', { concurrency: 32 }),
+          grpcLoad(`127.0.0.1:${oneHop.outbound}`, 'echo', { concurrency: 32 }, seconds),
         ),
       };
       cells.push(d, compare(s, d));
@@ -243,14 +255,14 @@ services:
         label: `gRPC unary at ${rate}/s, direct`,
         result: await measure(
           () => [],
-          () => grpcLoad(`127.0.0.1:${echo.port}`, null, { rate }),
+          () => grpcLoad(`127.0.0.1:${echo.port}`, null, { rate }, seconds),
         ),
       };
       const s: Cell = {
         id: `grpc-r${rate}/one-hop`,
         label: `gRPC unary at ${rate}/s, one sidecar`,
         result: await measure(pidsOf(oneHop), () =>
-          grpcLoad(`127.0.0.1:${oneHop.outbound}`, 'echo', { rate }),
+          grpcLoad(`127.0.0.1:${oneHop.outbound}`, 'echo', { rate }, seconds),
         ),
       };
       cells.push(d, compare(s, d));
@@ -300,7 +312,9 @@ services:
       const m: Cell = {
         id: `grpc-r${rate}/mesh-mtls`,
         label: `gRPC unary at ${rate}/s, two sidecars, mTLS`,
-        result: await measure(pidsOf(a, b), () => grpcLoad(`127.0.0.1:${a.outbound}`, 'echo', { rate })),
+        result: await measure(pidsOf(a, b), () =>
+          grpcLoad(`127.0.0.1:${a.outbound}`, 'echo', { rate }, seconds),
+        ),
       };
       cells.push(compare(m, d));
       await a.proc.stop();
@@ -313,8 +327,13 @@ services:
     rmSync(tmp, { recursive: true, force: true });
   }
 
+  return cells;
+}
+
+/** The cells as a text table. */
+export function renderH2Cells(cells: readonly Cell[], seconds: number): string {
   const ms = (us: number) => (us / 1000).toFixed(2);
-  process.stdout.write(`\nHTTP/2 and gRPC cells (${seconds} s each)\n`);
+  let out = `HTTP/2 and gRPC cells (${seconds} s each)\n`;
   for (const c of cells) {
     const r = c.result;
     const vs =
@@ -322,10 +341,29 @@ services:
         ? ''
         : `  ×${c.vsDirect.ratio.toFixed(2)} of direct, +${ms(c.vsDirect.addedP50Us)} / +${ms(c.vsDirect.addedP99Us)} ms p50/p99`;
     const cpu = r.cpuMsPer1k === null ? '' : `  CPU ${r.cpuMsPer1k.toFixed(0)} ms/1k`;
-    process.stdout.write(
-      `${c.label.padEnd(48)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${ms(r.p50)} ms  p99 ${ms(r.p99)} ms  errors ${r.errors}${cpu}${vs}\n`,
-    );
+    out += `${c.label.padEnd(48)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${ms(r.p50)} ms  p99 ${ms(r.p99)} ms  errors ${r.errors}${cpu}${vs}\n`;
   }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
+      rate: { type: 'string', default: '1000' },
+      only: { type: 'string' },
+    },
+  });
+  const seconds = Number(args.seconds ?? (args.quick ? 2 : 10));
+  const rate = Number(args.rate);
+  installCleanup();
+  const cells = await measureH2Cells({
+    seconds,
+    rate,
+    only: args.only === undefined ? null : new RegExp(args.only),
+  });
+  process.stdout.write(`\n${renderH2Cells(cells, seconds)}`);
   const dir = join(REPO, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `h2-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}.json`);
@@ -333,4 +371,4 @@ services:
   log(`results in ${file}`);
 }
 
-await main();
+if (import.meta.main) await main();

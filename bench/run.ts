@@ -43,6 +43,7 @@ import {
   type Target,
   Unavailable,
 } from './lib/targets.ts';
+import { type Cell as H2Cell, h2CellIds, measureH2Cells, renderH2Cells } from './h2.ts';
 import { startMeshletBalanced } from './lib/balanced.ts';
 import { describeMachine, findTools, type Tools } from './lib/tools.ts';
 
@@ -278,6 +279,7 @@ async function main(): Promise<Report> {
   // With --repeat, whole rounds over every system interleave the systems in
   // time, so a burst of load from elsewhere does not land on one system only.
   const rounds: ScenarioResult[][] = [];
+  let h2Cells: H2Cell[] | undefined;
   try {
     for (let round = 1; round <= repeat; round++) {
       if (repeat > 1) log(`round ${round} of ${repeat}`);
@@ -288,6 +290,9 @@ async function main(): Promise<Report> {
       }
       rounds.push(results);
     }
+    // HTTP/2 and gRPC cells (bench/h2.ts): their own loads (h2load, grpc-js), against direct in the same run.
+    if (only === null || h2CellIds(rate).some((id) => only.test(id)))
+      h2Cells = await measureH2Cells({ seconds, rate, only });
   } finally {
     await upstream.stop();
     if (sink !== null) await (sink as Awaited<ReturnType<typeof startNodeServer>>).stop();
@@ -309,6 +314,7 @@ async function main(): Promise<Report> {
     notes: tools.notes,
     scenarios: mergeRounds(rounds),
     targets: [],
+    ...(h2Cells === undefined ? {} : { h2: h2Cells }),
   };
   derive(report);
   report.targets = checkTargets(report, rate);
@@ -425,6 +431,7 @@ try {
   const started = Date.now();
   const report = await main();
   process.stdout.write(`\n${renderConsole(report)}\n`);
+  if (report.h2 !== undefined) process.stdout.write(`\n${renderH2Cells(report.h2, report.mode.secondsPerCell)}`);
 
   mkdirSync(resultsDir, { recursive: true });
   const latest = join(resultsDir, 'latest.json');

@@ -1,6 +1,7 @@
 // Turns measured cells into derived figures (added latency and throughput
 // ratio against direct, telemetry cost), target checks, the Markdown section
 // of BENCHMARKS.md, and a comparison with the previous run.
+import type { Cell as H2Cell } from '../h2.ts';
 import type { LoadResult } from './load.ts';
 import type { Machine } from './tools.ts';
 
@@ -68,6 +69,8 @@ export interface Report {
   notes: string[];
   scenarios: ScenarioResult[];
   targets: TargetCheck[];
+  /** The HTTP/2 and gRPC cells (bench/h2.ts), when they ran. */
+  h2?: H2Cell[];
 }
 
 export function cellId(scenario: string, load: Load): string {
