@@ -21,15 +21,18 @@ export function grpcCallOf(headers: IncomingHttpHeaders, path: string): GrpcCall
   };
 }
 
+// Node's longest timer; a longer delay would fire at once (grpc-timeout allows ~11,000 years).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The whole-call deadline: the shorter of the route's timeout and the
  * caller's `grpc-timeout` (0 = none). A `grpc-timeout` of 0 is already
- * expired and gets the shortest timer.
+ * expired and gets the shortest timer; one beyond a timer's reach is capped.
  */
 export function callDeadlineMs(routeTimeoutMs: number, call: GrpcCall | null): number {
   const grpc = call?.timeoutMs ?? null;
   if (grpc === null) return routeTimeoutMs;
-  const ms = Math.max(1, grpc);
+  const ms = Math.min(MAX_TIMER_MS, Math.max(1, grpc));
   return routeTimeoutMs > 0 ? Math.min(routeTimeoutMs, ms) : ms;
 }
 
