@@ -379,6 +379,34 @@ describe('injected pod in a network namespace: meshlet-init + meshlet run', {
     }
   });
 
+  it('routes a captured h2c call (prior knowledge) by the mesh routes and answers it over HTTP/2', async () => {
+    appRequests++;
+    const out = await pod.mustRun(
+      'curl',
+      [
+        '-sS',
+        '--http2-prior-knowledge',
+        '-H',
+        'Host: reviews',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{http_version}',
+        `http://${REMOTE_IP}:9080/reviews/h2`,
+      ],
+      { uid: APP_UID },
+    );
+    assert.equal(
+      out.trim(),
+      '200 2',
+      'the capture sniff hands the h2 preface to HTTP/2, not to TCP passthrough',
+    );
+    const [seen] = (await remoteEvents.take((e) => e.event === 'request')).slice(-1);
+    assert.equal(seen!.url, '/reviews/h2');
+    assert.equal(seen!.name, 'v1');
+    await sidecar.take(accessEntry('outbound'));
+  });
+
   it('sends an unregistered Host (the dialed IP:port) to its original destination under allowAny', async () => {
     const r = await appCall({ host: REMOTE_IP, port: 9080, path: '/direct' });
     assert.equal(r.status, 200, JSON.stringify(r));
