@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createH1Server, type IncomingMessage } from 'node:http';
-import { connect as h2connect, createServer as createH2Server, type Http2ServerRequest } from 'node:http2';
+import {
+  constants,
+  connect as h2connect,
+  createServer as createH2Server,
+  type Http2ServerRequest,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,7 +59,14 @@ function describeRequest(
       res.end(JSON.stringify(seen));
     };
     if (req.url === '/slow') setTimeout(reply, 300);
-    else reply();
+    else if (req.url === '/reset' && 'stream' in req) {
+      // An upstream that fails mid-response: headers and a first chunk, then RST_STREAM
+      // (destroy() resets at once; close(code) would end the response first).
+      const stream = req.stream;
+      stream.on('error', () => {});
+      stream.respond({ ':status': 200 });
+      stream.write('partial', () => stream.destroy(new Error('upstream failure')));
+    } else reply();
   });
 }
 
@@ -183,6 +195,35 @@ services:
       t.resume();
       await once(t, 'end');
       assert.equal((await trailers)['x-app-trailer'], 'yes');
+    } finally {
+      session.close();
+    }
+  });
+
+  it('an upstream reset mid-response resets only that stream of the h2 caller; the session goes on', async () => {
+    const session = h2connect(`http://127.0.0.1:${sidecar.outbound}`);
+    session.on('error', () => {});
+    try {
+      const s = session.request({ ':path': '/reset', ':authority': 'h2app' });
+      s.on('error', () => {});
+      s.end();
+      const [headers] = (await once(s, 'response')) as [Record<string, unknown>];
+      assert.equal(headers[':status'], 200);
+      let got = '';
+      s.setEncoding('utf8');
+      s.on('data', (c: string) => (got += c));
+      await once(s, 'close');
+      assert.equal(
+        s.rstCode,
+        constants.NGHTTP2_CANCEL,
+        'the cut reaches the caller as a reset, never as a complete body',
+      );
+      assert.ok(got === '' || got === 'partial', got);
+      const ok = session.request({ ':path': '/after-reset', ':authority': 'h2app' });
+      ok.end();
+      const [okHeaders] = (await once(ok, 'response')) as [Record<string, unknown>];
+      ok.resume();
+      assert.equal(okHeaders[':status'], 200);
     } finally {
       session.close();
     }

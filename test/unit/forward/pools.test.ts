@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createServer as createH2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError } from '../../../src/errors.ts';
 import { UpstreamPools } from '../../../src/forward/pools.ts';
+import { H2Client } from '../../../src/forward/transport/h2.ts';
 
 function get(pool: ReturnType<UpstreamPools['get']>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -138,6 +140,40 @@ it('the number of pools is capped: the least recently used go first', async () =
     }
     assert.equal(pools.size, 10);
     assert.equal(pools.get(`http://127.0.0.1:${port}`, null), first, 'the recently used pool was kept');
+  } finally {
+    await pools.close();
+    server.close();
+  }
+});
+
+it('via(h2) hands out one HTTP/2 client per origin and identity from the same capped store; HTTP/1.1 and HTTP/2 never share', async () => {
+  const server = createH2Server((_req, res) => res.end('h2'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const pools = new UpstreamPools({ idleTimeoutMs: 60_000, maxPools: 3 });
+  try {
+    const h2 = pools.via('h2');
+    assert.equal(pools.via('h2'), h2, 'one view per protocol');
+    assert.equal(h2.via('http1'), pools);
+    const client = h2.get(origin, null);
+    assert.ok(client instanceof H2Client);
+    assert.equal(h2.get(origin, null), client, 'same origin, same session client');
+    assert.notEqual(
+      h2.get(origin, 'spiffe://cluster.local/ns/default/sa/x'),
+      client,
+      'identity is part of the key',
+    );
+    assert.notEqual(pools.get(origin, null), client, 'HTTP/1.1 has its own pool');
+    assert.equal(pools.size, 3);
+    assert.equal(await get(client), 200);
+    // The cap counts every protocol: a fourth origin evicts the least recently used.
+    h2.get('http://127.0.0.2:1', null);
+    assert.equal(pools.size, 3);
+    assert.throws(
+      () => h2.get('http://[zz]:1', null),
+      ProxyError,
+      'an origin no connection can be made to is UF',
+    );
   } finally {
     await pools.close();
     server.close();
