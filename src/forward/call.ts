@@ -225,6 +225,12 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#discard || this.#finished) return;
     if (this.#held !== null) this.#writeHead(this.#held);
+    else if (!this.#started) {
+      // A transport that hands over a body before its headers: never guess a
+      // status for it; the attempt fails as a reset (its onResponseError follows).
+      controller.abort(new Error('upstream response body before its headers'));
+      return;
+    }
     this.#idleTimer?.refresh();
     this.#bytes += chunk.length;
     if (!this.#res.write(chunk)) {

@@ -161,6 +161,8 @@ class H2Request implements Dispatcher.DispatchController {
   #stream: ClientHttp2Stream | null = null;
   #aborted = false;
   #paused = false;
+  /** The response headers arrived and the body is being read. */
+  #reading = false;
   #reason: Error | null = null;
   #done = false;
   #trailers: IncomingHttpHeaders = {};
@@ -195,7 +197,8 @@ class H2Request implements Dispatcher.DispatchController {
 
   resume(): void {
     this.#paused = false;
-    this.#stream?.resume();
+    // Before the response headers nothing reads the body yet (see start()).
+    if (this.#reading) this.#stream?.resume();
   }
 
   fail(err: Error): void {
@@ -226,6 +229,12 @@ class H2Request implements Dispatcher.DispatchController {
     this.#stream = stream;
     stream.once('close', onClosed);
     const handler = this.#handler;
+    // node:http2 emits 'response' on the next tick but pushes DATA at once: a
+    // 'data' listener added now could see the body before the headers (when
+    // both arrive in one read). The body is read only once the headers are in.
+    const onData = (chunk: Buffer): void => {
+      if (!this.#done) handler.onResponseData?.(this, chunk);
+    };
     stream.on('response', (h: IncomingHttpHeaders, flags: number) => {
       if (this.#done) return;
       const headers = stripPseudo(h);
@@ -233,9 +242,10 @@ class H2Request implements Dispatcher.DispatchController {
         this.#trailers = splitTrailersOnly(headers);
       }
       handler.onResponseStart?.(this, Number(h[':status']), headers, '');
-    });
-    stream.on('data', (chunk: Buffer) => {
-      if (!this.#done) handler.onResponseData?.(this, chunk);
+      if (this.#done) return;
+      this.#reading = true;
+      stream.on('data', onData);
+      if (!this.#paused) stream.resume();
     });
     stream.on('trailers', (t: IncomingHttpHeaders) => {
       this.#trailers = t;

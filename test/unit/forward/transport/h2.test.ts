@@ -13,6 +13,7 @@ import {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { createServer as createNetServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Dispatcher } from 'undici';
@@ -215,6 +216,74 @@ describe('H2Client (upstream HTTP/2 transport)', () => {
     assert.deepEqual({ ...plain.trailers }, {});
     client.destroy();
     await up.close();
+  });
+
+  test('the body never reaches the handler before the response headers, even when both arrive in one read', async () => {
+    // node:http2 emits 'response' a tick late but pushes DATA at once. A raw
+    // server writes HEADERS and DATA in one TCP write, as a busy peer does.
+    const frame = (type: number, flags: number, id: number, payload: Buffer): Buffer => {
+      const head = Buffer.alloc(9);
+      head.writeUIntBE(payload.length, 0, 3);
+      head[3] = type;
+      head[4] = flags;
+      head.writeUInt32BE(id, 5);
+      return Buffer.concat([head, payload]);
+    };
+    const raw = createNetServer((socket) => {
+      socket.on('error', () => {});
+      let buf = Buffer.alloc(0);
+      let prefaceSeen = false;
+      socket.write(frame(4, 0, 0, Buffer.alloc(0))); // our SETTINGS
+      socket.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (!prefaceSeen) {
+          if (buf.length < 24) return;
+          buf = buf.subarray(24);
+          prefaceSeen = true;
+        }
+        while (buf.length >= 9) {
+          const len = buf.readUIntBE(0, 3);
+          if (buf.length < 9 + len) return;
+          const [type, flags] = [buf[3]!, buf[4]!];
+          const id = buf.readUInt32BE(5) & 0x7fffffff;
+          buf = buf.subarray(9 + len);
+          if (type === 4 && (flags & 1) === 0) socket.write(frame(4, 1, 0, Buffer.alloc(0)));
+          // HEADERS (:status 200, HPACK static index 8) and DATA with END_STREAM, in one write.
+          if (type === 1)
+            socket.write(
+              Buffer.concat([frame(1, 4, id, Buffer.from([0x88])), frame(0, 1, id, Buffer.from('body'))]),
+            );
+        }
+      });
+    });
+    raw.listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    const client = new H2Client(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`);
+    const order: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve, reject) => {
+        let started = false;
+        let body = '';
+        client.dispatch({ method: 'GET', path: '/' }, {
+          onRequestStart() {},
+          onResponseStart() {
+            started = true;
+          },
+          onResponseData(_c, chunk) {
+            if (!started) order.push('data before headers');
+            body += chunk.toString();
+          },
+          onResponseEnd: () => {
+            order.push(body);
+            resolve();
+          },
+          onResponseError: (_c, err) => reject(err),
+        } as Dispatcher.DispatchHandler);
+      });
+    }
+    assert.deepEqual(order, Array(20).fill('body'));
+    client.destroy();
+    raw.close();
   });
 
   test('a request body streams with backpressure: a stalled upstream stops the source near the flow-control windows', async () => {
