@@ -38,6 +38,9 @@ interface Measured {
   cpuMsPer1k: number | null;
 }
 
+/** A load's figures, and how many requests the proxy served while its CPU was counted (warm-up included). */
+type LoadFigures = Omit<Measured, 'cpuMsPer1k'> & { served?: number };
+
 export interface Cell {
   id: string;
   label: string;
@@ -82,25 +85,22 @@ async function startSidecar(
 }
 
 /** Runs `load` while measuring the CPU the sidecars spend. */
-async function measure(
-  pids: () => number[],
-  load: () => Promise<Omit<Measured, 'cpuMsPer1k'>>,
-): Promise<Measured> {
+async function measure(pids: () => number[], load: () => Promise<LoadFigures>): Promise<Measured> {
   const tree = pids().flatMap((p) => processTree(p));
   const before = tree.length > 0 ? cpuSeconds(tree) : 0;
-  const r = await load();
+  const { served, ...r } = await load();
   const cpu = tree.length > 0 ? cpuSeconds(tree) - before : null;
-  return { ...r, cpuMsPer1k: cpu === null ? null : (cpu * 1000 * 1000) / Math.max(1, r.requests) };
+  return { ...r, cpuMsPer1k: cpu === null ? null : (cpu * 1000 * 1000) / Math.max(1, served ?? r.requests) };
 }
 
-function h2load(port: number, authority: string, dir: string, seconds: number): Omit<Measured, 'cpuMsPer1k'> {
+// No h2load warm-up: its requests then are the ones the sidecar's CPU time was spent on.
+function h2load(port: number, authority: string, dir: string, seconds: number): LoadFigures {
   const file = join(dir, `h2load-${port}-${Date.now()}.log`);
   const out = execFileSync(
     'h2load',
     [
       '-D',
       String(seconds),
-      '--warm-up-time=1',
       '-c',
       '4',
       '-m',
@@ -138,7 +138,7 @@ async function grpcLoad(
   authority: string | null,
   mode: { concurrency: number } | { rate: number },
   seconds: number,
-): Promise<Omit<Measured, 'cpuMsPer1k'>> {
+): Promise<LoadFigures> {
   const a = ['--target', target, '--seconds', String(seconds), '--warmup', '1'];
   if (authority !== null) a.push('--authority', authority);
   if ('rate' in mode) a.push('--rate', String(mode.rate));
@@ -153,9 +153,17 @@ async function grpcLoad(
   );
   const m = await proc.waitFor(/\{"requests".*\}/, (seconds + 30) * 1000);
   await proc.exited;
-  const r = JSON.parse(m[0]) as Measured & { firstError: string | null };
+  const r = JSON.parse(m[0]) as Measured & { firstError: string | null; answered: number };
   if (r.firstError !== null) log(`${r.errors} errors, the first: ${r.firstError}`);
-  return { requests: r.requests, seconds: r.seconds, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors };
+  return {
+    requests: r.requests,
+    seconds: r.seconds,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    errors: r.errors,
+    served: r.answered,
+  };
 }
 
 function compare(cell: Cell, direct: Cell): Cell {

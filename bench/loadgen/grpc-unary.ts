@@ -1,7 +1,8 @@
 // gRPC unary load from a grpc-js client, in its own process (it must not share
 // an event loop with what it loads). Closed loop (`--concurrency N`) or open
 // loop at a fixed rate (`--rate R`), for `--seconds S`; prints one JSON line:
-// {"requests","seconds","rps","p50","p90","p99","max","errors"} (latencies in µs).
+// {"requests","seconds","rps","p50","p90","p99","max","errors","firstError","answered"}
+// (latencies in µs; `answered` counts the warm-up too).
 import { parseArgs } from 'node:util';
 import { echoClient, grpc } from '../../test/helpers/grpc.ts';
 
@@ -22,11 +23,14 @@ const latencies: number[] = [];
 let errors = 0;
 let firstError: string | null = null;
 let measuring = false;
+/** Every call answered, warm-up included: what the proxy's CPU time was spent on. */
+let answered = 0;
 
 function one(): Promise<void> {
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
     client.raw.Unary(payload, new grpc.Metadata(), {}, (err) => {
+      answered++;
       if (measuring) {
         if (err) {
           errors++;
@@ -76,5 +80,5 @@ client.close();
 latencies.sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ requests: latencies.length, seconds: elapsed, rps: latencies.length / elapsed, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies.at(-1) ?? 0, errors, firstError })}\n`,
+  `${JSON.stringify({ requests: latencies.length, seconds: elapsed, rps: latencies.length / elapsed, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: latencies.at(-1) ?? 0, errors, firstError, answered })}\n`,
 );
