@@ -13,10 +13,9 @@ registerHooks({
     return nextLoad(url, context);
   },
 });
-// The SDK, exporter and propagators. The small API package is left out:
-// prom-client's process CPU metric loads it whatever meshlet does.
-const otel = () =>
-  loaded.filter((url) => url.includes('/@opentelemetry/') && !url.includes('/@opentelemetry/api/'));
+// The SDK, exporter, propagators and the API package (metrics take prom-client's
+// process metrics by path, without its CPU counter that loads the API).
+const otel = () => loaded.filter((url) => url.includes('/@opentelemetry/'));
 
 describe('LazyTracing', () => {
   it('loads no OpenTelemetry SDK module until an endpoint is configured, then enables tracing', async () => {
