@@ -25,7 +25,12 @@ describe('meshlet run module graph', () => {
     const text = (await metrics.render(undefined)).body;
     assert.ok(has('/src/listener/outbound.ts'), 'the hook sees the sidecar modules');
     // An ESM import of a value from node:http loads Node's bundled undici (src/runtime/node-http.ts).
-    assert.ok(!process.moduleLoadList.includes('NativeModule internal/deps/undici/undici'), 'bundled undici');
+    assert.ok(
+      !(process as unknown as { moduleLoadList: string[] }).moduleLoadList.includes(
+        'NativeModule internal/deps/undici/undici',
+      ),
+      'bundled undici',
+    );
     assert.match(text, /^process_cpu_seconds_total \d/m, 'process metrics are registered');
     for (const part of [
       '/node_modules/http-proxy/',
