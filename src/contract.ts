@@ -32,5 +32,7 @@ export const ENV = Object.freeze({
   bind: 'MESHLET_BIND',
   appPort: 'MESHLET_APP_PORT',
   appProbers: 'MESHLET_APP_PROBERS',
-  dnsServers: 'MESHLET_DNS_SERVERS',
 });
+
+/** Optional resolver override (host:port list) for DNS endpoint discovery; never injected. */
+export const DNS_SERVERS_ENV = 'MESHLET_DNS_SERVERS';

@@ -11,12 +11,14 @@ const tracing = createTracing({
   sampling: 0,
   otlpEndpoint: 'http://127.0.0.1:1/v1/traces',
   scheduledDelayMillis: 50,
+  random: Math.random,
 });
 const sampled = createTracing({
   serviceName: 'bench',
   sampling: 1,
   otlpEndpoint: 'http://127.0.0.1:1/v1/traces',
   scheduledDelayMillis: 50,
+  random: Math.random,
 });
 const noParent = { host: 'reviews:9080', 'user-agent': 'bench' };
 const unsampledParent = {
@@ -28,16 +30,16 @@ const attrs = {};
 const bench = new Bench({ time: 500 });
 bench
   .add('start: unsampled parent (returns null)', () => {
-    tracing.start('server', 'GET reviews', unsampledParent, null, attrs);
+    tracing.start('server', 'GET reviews', unsampledParent, attrs);
   })
   .add('start+inject: new trace, ratio 0 (propagate-only)', () => {
-    const h = tracing.start('client', 'GET reviews', noParent, null, attrs);
+    const h = tracing.start('client', 'GET reviews', noParent, attrs);
     const headers: string[] = ['host', 'reviews:9080'];
     h?.inject(headers);
     h?.end(200, '-');
   })
   .add('start+inject+end: sampled span', () => {
-    const h = sampled.start('client', 'GET reviews', noParent, null, attrs);
+    const h = sampled.start('client', 'GET reviews', noParent, attrs);
     const headers: string[] = ['host', 'reviews:9080'];
     h?.inject(headers);
     h?.end(200, '-');

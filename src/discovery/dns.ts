@@ -7,7 +7,7 @@
 // does. Only configured hosts are looked up, each by one shared loop however
 // many versions name it. See docs/kubernetes.md (headless Services).
 import { lookup, Resolver } from 'node:dns/promises';
-import { ENV } from '../contract.ts';
+import { DNS_SERVERS_ENV } from '../contract.ts';
 import { type EndpointAddress, endpointAddress, ipFamily, parseDnsServers } from './address.ts';
 import { type EndpointSource, type EndpointsListener, StaticSource, sameEndpoints } from './source.ts';
 
@@ -56,7 +56,7 @@ const systemLookup: SystemLookup = (host) => lookup(host, { all: true });
 
 /** MESHLET_DNS_SERVERS, parsed; null when unset. Throws on a bad value. */
 export function dnsServersFromEnv(env: NodeJS.ProcessEnv = process.env): string[] | null {
-  const raw = env[ENV.dnsServers];
+  const raw = env[DNS_SERVERS_ENV];
   return raw === undefined || raw.trim() === '' ? null : parseDnsServers(raw);
 }
 
