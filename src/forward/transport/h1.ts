@@ -35,16 +35,63 @@ export function createH1Pool(origin: string, opts: H1PoolOptions): H1Pool {
     headersTimeout: 0,
     bodyTimeout: 0,
     maxHeaderSize: 64 * 1024,
-    connect: withContinueSkipped(opts.connect ?? buildConnector({ timeout: CONNECT_TIMEOUT_MS })),
+    connect: prepared(opts.connect ?? buildConnector({ timeout: CONNECT_TIMEOUT_MS })),
   });
 }
 
-function withContinueSkipped(connect: BuildConnector.connector): BuildConnector.connector {
+function prepared(connect: BuildConnector.connector): BuildConnector.connector {
   return (options, callback) =>
     connect(options, (err, socket) => {
-      if (err === null) skipContinue(socket as Socket);
+      if (err === null) {
+        skipContinue(socket as Socket);
+        readPastWriteFailure(socket as Socket);
+      }
       callback(err as never, socket as never);
     });
+}
+
+/** Write errors that mean the upstream closed its end, not that our side broke. */
+const PEER_GONE = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * An upstream that answers early (a 413 on the head) and then closes without
+ * reading the body makes the next body write fail with EPIPE. Node destroys a
+ * socket on a failed write, so undici never read the answer already waiting in
+ * the receive buffer and the caller got a 503 UC. Instead the failed write and
+ * every later one are dropped (the upstream will not read them) and the socket
+ * stays open for reading: undici then parses the answer, or sees the close
+ * and reports a reset if there was none (see docs/architecture.md, "Forwarding").
+ */
+function readPastWriteFailure(socket: Socket): void {
+  let gone = false;
+  const guard =
+    (callback: (err?: Error | null) => void) =>
+    (err?: Error | null): void => {
+      if (err != null && PEER_GONE.has((err as NodeJS.ErrnoException).code ?? '')) {
+        gone = true;
+        callback();
+      } else callback(err);
+    };
+  type Write = (
+    this: Socket,
+    chunk: unknown,
+    encoding: BufferEncoding,
+    cb: (err?: Error | null) => void,
+  ) => void;
+  type Writev = (this: Socket, chunks: unknown[], cb: (err?: Error | null) => void) => void;
+  const internal = socket as unknown as { _write: Write; _writev?: Writev };
+  const write = internal._write;
+  internal._write = function (chunk, encoding, cb) {
+    if (gone) cb();
+    else write.call(this, chunk, encoding, guard(cb));
+  };
+  const writev = internal._writev;
+  if (writev !== undefined) {
+    internal._writev = function (chunks, cb) {
+      if (gone) cb();
+      else writev.call(this, chunks, guard(cb));
+    };
+  }
 }
 
 const REQUEST_LINE = /^[A-Z]+ /;

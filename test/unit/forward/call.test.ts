@@ -301,6 +301,43 @@ describe('HTTP/1.1 edge cases from the upstream', () => {
   });
 });
 
+describe('an upstream that answers early and closes', () => {
+  it('a HEAD with a 100-300 KB body answered 413 before the body was read forwards the 413, never UC (60 rounds)', async () => {
+    // Node's server closes a HEAD connection whose body it did not read: the
+    // next body write fails with EPIPE while the 413 waits to be read.
+    const origin = await startUpstream((_req, res) => {
+      res.statusCode = 413;
+      res.end('too large');
+    });
+    const proxy = await startProxy(() => ({ dispatcher: pools.get(origin, null) }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const body = Buffer.alloc(100 * 1024 + ((i * 7919) % (200 * 1024)), 'x');
+      statuses.push(
+        await new Promise<number>((resolve, reject) => {
+          const req = request(
+            { port: proxy.port, host: '127.0.0.1', method: 'HEAD', path: '/x', agent: false },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode!));
+            },
+          );
+          // The proxy may answer and close before the whole body is written.
+          req.on('error', (err) =>
+            (err as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(err),
+          );
+          req.setHeader('content-length', body.length);
+          req.end(body);
+        }),
+      );
+    }
+    const done = await proxy.next(60);
+    assert.deepEqual(new Set(statuses), new Set([413]));
+    assert.equal(done.filter((d) => d.flags === 'UC').length, 0);
+    assert.deepEqual(new Set(done.map((d) => `${d.status} ${d.flags}`)), new Set(['413 -']));
+  });
+});
+
 describe('stream idle timeout', () => {
   it('a request body that stops flowing ends both sides with 408 SI', async () => {
     let upstreamSawEnd = false;
