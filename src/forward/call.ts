@@ -112,7 +112,9 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#reply = reply;
     this.#body = plan.hasBody ? req : null;
     this.#replay =
-      plan.grpc != null && plan.hasBody && (plan.retry?.grpcStatuses?.size ?? 0) > 0 ? new ReplayBuffer() : null;
+      plan.grpc != null && plan.hasBody && (plan.retry?.grpcStatuses?.size ?? 0) > 0
+        ? new ReplayBuffer()
+        : null;
     this.#upstream = plan.upstream ?? singleEndpoint(plan.dispatcher!);
   }
 
@@ -385,6 +387,16 @@ export class UpstreamCall<R extends Downstream = ServerResponse> implements Disp
     this.#giveUp(new ProxyError('SI', `no data in either direction for ${this.#plan.streamIdleTimeoutMs}ms`));
   }
 
+  /**
+   * The caller's body turned out malformed mid-upload (the listener's parser
+   * said so): a 400 DPE if nothing was answered yet, else the stream is cut.
+   */
+  requestMalformed(err: ProxyError): void {
+    if (this.#finished) return;
+    this.#report('cancelled');
+    this.#giveUp(err);
+  }
+
   /** The downstream response closed (listener callback). */
   clientClosed(): void {
     if (this.#finished) return;
@@ -450,8 +462,20 @@ interface CallEvents {
   streamIdle(): void;
   clientClosed(): void;
   clientDrained(): void;
+  requestMalformed(err: ProxyError): void;
 }
 type CallResponse = { [kCall]?: CallEvents | undefined };
+
+/**
+ * Hands a parser error about the request body to the call forwarding it, if
+ * one is: returns false when none is (the listener then handles the error).
+ */
+export function requestMalformed(res: object, err: ProxyError): boolean {
+  const call = (res as CallResponse)[kCall];
+  if (call === undefined) return false;
+  call.requestMalformed(err);
+  return true;
+}
 
 function onClientClose(this: CallResponse): void {
   this[kCall]?.clientClosed();

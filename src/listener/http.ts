@@ -10,6 +10,7 @@ import { createServer } from '../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ProxyError } from '../errors.ts';
+import { requestMalformed } from '../forward/call.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { connectRefusal } from './connect.ts';
 import { parserError, replyError, writeRawError } from './rescue.ts';
@@ -125,8 +126,15 @@ export function createHttpServer(sidecar: Sidecar, handlers: HttpHandlers): Serv
     if (err.code === 'HPE_CLOSED_CONNECTION' || refusedOn.has(socket)) return;
     // A client that stops mid-body: its request is recorded once, as DC, by the
     // forward step; the parser's EOF error is that same event, not a new request.
-    const proxyErr = requestInProgress(socket) ? null : parserError(err);
-    if (proxyErr === null) {
+    const inProgress = requestInProgress(socket);
+    const proxyErr = parserError(err);
+    // A body malformed mid-upload (a bad chunk size): the forward step answers
+    // 400 DPE, or resets if the response has started (docs/architecture.md).
+    const res = (socket as { _httpMessage?: object | null })._httpMessage;
+    if (inProgress && proxyErr !== null && err.code !== 'HPE_INVALID_EOF_STATE' && res != null) {
+      if (requestMalformed(res, proxyErr)) return;
+    }
+    if (inProgress || proxyErr === null) {
       socket.destroy();
       return;
     }
