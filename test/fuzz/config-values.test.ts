@@ -268,6 +268,18 @@ async function liveState(sidecar: RunningSidecar): Promise<LiveState & { reloads
   return { ...config, reloads };
 }
 
+/** The live state once no reload has finished for 600 ms (at most 10 s of waiting). */
+async function settledState(sidecar: RunningSidecar): Promise<LiveState & { reloads: number }> {
+  let state = await liveState(sidecar);
+  for (let quiet = 0, waited = 0; quiet < 600 && waited < 10_000; waited += 150) {
+    await sleep(150);
+    const next = await liveState(sidecar);
+    quiet = next.reloads === state.reloads ? quiet + 150 : 0;
+    state = next;
+  }
+  return state;
+}
+
 /** Fails unless `probe` settles within `ms`: a stalled event loop shows here. */
 async function within<T>(ms: number, what: string, probe: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -337,7 +349,9 @@ describe('fuzz: config values through validate and hot reload', () => {
     const accepted = v.code === 0;
 
     const sidecar = await live.ensure();
-    const before = await liveState(sidecar);
+    // A reload of the previous input may still be in flight on a busy machine: wait until the
+    // reload counter holds still, so the one this input causes is the one judged below.
+    const before = await settledState(sidecar);
     const stalls = watchStalls(sidecar);
     await writeLive(liveFile, text, c.write);
     // the reload result: the reload counter moves (an identical empty file may not reload at all)
