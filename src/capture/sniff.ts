@@ -6,6 +6,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { sniffH2Preface } from '../listener/server/preface.ts';
+import { peekHead } from '../runtime/peek.ts';
 
 /**
  * - `http`: an HTTP/1.x request line (method SP target SP HTTP/1.x CRLF).
@@ -132,38 +133,17 @@ export function sniffConnection(socket: Socket, options: SniffOptions = {}): Pro
   if (options.dstPort !== undefined && SERVER_FIRST_PORTS.has(options.dstPort)) {
     return Promise.resolve({ protocol: 'server-first', head: Buffer.alloc(0) });
   }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const finish = (protocol: SniffResult['protocol']): void => {
-      clearTimeout(timer);
-      socket.pause();
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onEnd);
-      socket.off('close', onEnd);
-      resolve({ protocol, head: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      length += chunk.length;
-      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks, length);
+  return peekHead<SniffResult['protocol']>(
+    socket,
+    (head) => {
       const sniffed = sniffProtocol(head);
+      if (sniffed !== 'more') return sniffed;
       // A long request line is still HTTP; the HTTP parser applies its limits.
-      if (sniffed === 'more') {
-        if (length >= maxBytes) finish('http');
-        return;
-      }
-      finish(sniffed);
-    };
-    const onEnd = (): void => finish(length === 0 ? 'server-first' : 'tcp');
-    const timer = setTimeout(() => finish(length === 0 ? 'server-first' : 'tcp'), timeoutMs);
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('error', onEnd);
-    socket.once('close', onEnd);
-    socket.resume();
-  });
+      return head.length >= maxBytes ? 'http' : undefined;
+    },
+    (bytesRead) => (bytesRead === 0 ? 'server-first' : 'tcp'),
+    timeoutMs,
+  ).then(({ verdict, head }) => ({ protocol: verdict, head }));
 }
 
 /**

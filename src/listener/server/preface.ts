@@ -2,6 +2,7 @@
 // apart from HTTP/1.x by the client connection preface, RFC 9113 §3.4. TCP may
 // deliver it in pieces, so a prefix of it means "read more", not "no".
 import type { Socket } from 'node:net';
+import { peekHead } from '../../runtime/peek.ts';
 
 export const H2_PREFACE: Buffer = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -29,30 +30,13 @@ export interface PeekedPreface {
  * or closes as it would). Never rejects.
  */
 export function peekH2Preface(socket: Socket, timeoutMs = 10_000): Promise<PeekedPreface> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const finish = (h2: boolean): void => {
-      clearTimeout(timer);
-      socket.pause();
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onEnd);
-      socket.off('close', onEnd);
-      resolve({ h2, head: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) });
-    };
-    const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      length += chunk.length;
-      const sniffed = sniffH2Preface(chunks.length === 1 ? chunk : Buffer.concat(chunks, length));
-      if (sniffed !== 'more') finish(sniffed === 'h2');
-    };
-    const onEnd = (): void => finish(false);
-    const timer = setTimeout(onEnd, timeoutMs);
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('error', onEnd);
-    socket.once('close', onEnd);
-    socket.resume();
-  });
+  return peekHead(
+    socket,
+    (head) => {
+      const sniffed = sniffH2Preface(head);
+      return sniffed === 'more' ? undefined : sniffed === 'h2';
+    },
+    () => false,
+    timeoutMs,
+  ).then(({ verdict, head }) => ({ h2: verdict, head }));
 }
