@@ -12,6 +12,15 @@ import type { OutboundTarget } from '../../route/resolve.ts';
 import { replyError, writeRawError } from '../rescue.ts';
 import { closeIfBodyUnread } from './reply.ts';
 
+/** The Location for this request, or the DPE when the request cannot be part of a URL. */
+function locationFor(
+  redirect: CompiledRedirect,
+  target: OutboundTarget,
+): ReturnType<typeof redirectLocation> {
+  // The app talks plain HTTP to its sidecar: its own scheme is http.
+  return redirectLocation(redirect, { scheme: 'http', authority: target.authority, target: target.path });
+}
+
 /** Answers the redirect and records it with its status (DPE when the request cannot be part of a URL). */
 export function answerRedirect(
   res: ServerResponse,
@@ -19,12 +28,7 @@ export function answerRedirect(
   target: OutboundTarget,
   finish: (status: number, flags: ResponseFlags) => void,
 ): void {
-  // The app talks plain HTTP to its sidecar: its own scheme is http.
-  const location = redirectLocation(redirect, {
-    scheme: 'http',
-    authority: target.authority,
-    target: target.path,
-  });
+  const location = locationFor(redirect, target);
   if (typeof location !== 'string') {
     replyError(res, location);
     finish(location.status, location.flag);
@@ -47,11 +51,7 @@ export function answerRedirectUpgrade(
   target: OutboundTarget,
   finish: (status: number, flags: ResponseFlags) => void,
 ): void {
-  const location = redirectLocation(redirect, {
-    scheme: 'http',
-    authority: target.authority,
-    target: target.path,
-  });
+  const location = locationFor(redirect, target);
   if (typeof location !== 'string') {
     writeRawError(socket as Socket, location);
     finish(location.status, location.flag);
