@@ -7,7 +7,6 @@ import {
   type Document,
   isMap,
   isScalar,
-  isSeq,
   LineCounter,
   type Node,
   type Pair,
@@ -15,6 +14,7 @@ import {
   parseDocument,
   Scalar,
 } from 'yaml';
+import { offsetOfPath } from './load.ts';
 import { SCHEMA } from './mesh-schema.validate.ts';
 
 /** mesh.yaml's own top-level fields: a file with any of them is a mesh.yaml, whatever else it has. */
@@ -195,28 +195,5 @@ function embeddedString(
 export function positionOfPath(text: string, path: readonly (string | number)[], key = false): Position {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(seg));
-      if (pair === undefined) break;
-      const keyNode = pair.key as Node | null;
-      if (i === path.length - 1 && key && keyNode?.range) {
-        offset = keyNode.range[0];
-        break;
-      }
-      node = pair.value;
-      offset = (pair.value as Node | null)?.range?.[0] ?? keyNode?.range?.[0] ?? offset;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)] as Node | undefined;
-      if (item === undefined) break;
-      node = item;
-      offset = item.range?.[0] ?? offset;
-    } else {
-      break;
-    }
-  }
-  return lineCounter.linePos(offset);
+  return lineCounter.linePos(offsetOfPath(doc, path, key) ?? 0);
 }

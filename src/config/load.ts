@@ -374,7 +374,7 @@ function offsetOf(doc: Document, e: ErrorObject): number | undefined {
 }
 
 /** Source offset of the node at `path` (or of its key), falling back to the nearest ancestor. */
-function offsetOfPath(
+export function offsetOfPath(
   doc: Document,
   path: readonly (string | number)[],
   wantKey = false,
