@@ -13,17 +13,15 @@ export interface Candidate {
 }
 
 export function pickPeakEwma<T extends Candidate>(list: readonly T[], random: RandomSource, now: number): T {
-  const n = list.length;
-  if (n === 1) return list[0]!;
-  const i = (random() * n) | 0;
-  let j = (random() * (n - 1)) | 0;
-  if (j >= i) j++;
-  const a = list[i]!;
-  const b = list[j]!;
-  return b.ewma.value(now) * (b.pending + 1) < a.ewma.value(now) * (a.pending + 1) ? b : a;
+  return pickTwo(list, random, (c) => c.ewma.value(now) * (c.pending + 1));
 }
 
 export function pickLeastRequest<T extends Candidate>(list: readonly T[], random: RandomSource): T {
+  return pickTwo(list, random, (c) => c.pending);
+}
+
+/** Two distinct endpoints drawn at random, the cheaper taken (the first drawn on a tie). */
+function pickTwo<T>(list: readonly T[], random: RandomSource, cost: (candidate: T) => number): T {
   const n = list.length;
   if (n === 1) return list[0]!;
   const i = (random() * n) | 0;
@@ -31,5 +29,5 @@ export function pickLeastRequest<T extends Candidate>(list: readonly T[], random
   if (j >= i) j++;
   const a = list[i]!;
   const b = list[j]!;
-  return b.pending < a.pending ? b : a;
+  return cost(b) < cost(a) ? b : a;
 }
