@@ -5,6 +5,7 @@
 // version and address. The canary guards of routes live here too. The
 // outbound listener asks this module for a request's Upstream and for the
 // guard's say on its version. See docs/architecture.md ("Choosing an endpoint").
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CompiledMesh, CompiledRoute, VersionTarget } from '../config/types.ts';
 import type { EndpointAddress } from '../discovery/address.ts';
 import { type EndpointSource, StaticSource } from '../discovery/source.ts';
@@ -62,6 +63,8 @@ export class Balancing {
   #fqdn = new Map<string, string>();
   /** Gauges set to 1, so a reset can set them back to 0. */
   #trippedGauges = new Map<string, [string, string, string]>();
+  /** Counts applyInSlices passes: a newer config abandons an older pass. */
+  #generation = 0;
 
   constructor(opts: BalancingOptions) {
     this.#metrics = opts.metrics;
@@ -74,11 +77,37 @@ export class Balancing {
     opts.metrics.balance.endpoints(() => this.#endpointCounts());
   }
 
-  /** Follows a newly published config: sets, their sources and the route guards. */
+  /** Follows a newly published config at once: sets, their sources and the route guards (start-up). */
   apply(mesh: CompiledMesh): void {
+    const steps = this.#applySteps(mesh);
+    while (!steps.next().done);
+  }
+
+  /**
+   * apply() for a hot reload, giving the event loop back every few ms: with
+   * thousands of versions the sets and sources take hundreds of ms to build.
+   * Until its turn comes, a version of the new config is forwarded to its
+   * host as one endpoint (upstream() answers null); a newer config abandons
+   * this one part-way, and its own pass finishes the work.
+   */
+  async applyInSlices(mesh: CompiledMesh, sliceMs = 5): Promise<void> {
+    const generation = ++this.#generation;
+    const steps = this.#applySteps(mesh);
+    let sliceStart = performance.now();
+    while (!steps.next().done) {
+      if (performance.now() - sliceStart < sliceMs) continue;
+      await yieldToLoop();
+      if (generation !== this.#generation) return;
+      sliceStart = performance.now();
+    }
+  }
+
+  *#applySteps(mesh: CompiledMesh): Generator<void, void> {
     const keys: string[] = [];
     const versions = new WeakMap<VersionTarget, VersionBalance>();
     const fqdn = new Map<string, string>();
+    // Published as it fills: each version is balanced from the moment its set is ready.
+    this.#versions = versions;
     for (const service of mesh.services.values()) {
       for (const version of service.versions.values()) {
         const key = `${service.name}/${version.name}`;
@@ -87,6 +116,7 @@ export class Balancing {
         const set = this.registry.set(service.name, version.name, service.balance);
         this.#feed(key, version, (endpoints) => set.update(endpoints));
         versions.set(version, { set, counters: this.#metrics.balance.version(service.fqdn, version.name) });
+        yield;
       }
     }
     for (const [key, feed] of this.#feeds) {
@@ -96,7 +126,6 @@ export class Balancing {
       this.#feeds.delete(key);
     }
     this.registry.retain(keys);
-    this.#versions = versions;
     this.#fqdn = fqdn;
     this.#applyGuards(mesh);
   }

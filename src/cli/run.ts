@@ -129,7 +129,7 @@ async function runSidecar(flags: RunFlags): Promise<number> {
   accessLog.configure(initial.mesh.accessLog);
   config.on('change', (next) => {
     pools.setIdleTimeout(next.upstreamIdleTimeoutMs);
-    balancing.apply(next);
+    void balancing.applyInSlices(next);
     tracing.configure(next.tracing.sampling, next.tracing.otlpEndpoint);
     accessLog.configure(next.accessLog);
   });
