@@ -8,54 +8,10 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { constants, connect as h2connect } from 'node:http2';
-import { type AddressInfo, connect as netConnect, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { H2_PREFACE } from '../../src/listener/server/preface.ts';
 import { type RunningSidecar, startSidecar } from '../helpers/mesh.ts';
-
-const FRAME = { HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, GOAWAY: 7 } as const;
-const END_STREAM = 0x1;
-const END_HEADERS = 0x4;
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head[3] = type;
-  head[4] = flags;
-  head.writeUInt32BE(streamId, 5);
-  return Buffer.concat([head, payload]);
-}
-
-// HPACK: :method GET and :scheme http from the static table, :path /slow and :authority app as literals.
-const GET_SLOW = Buffer.concat([
-  Buffer.from([0x82, 0x86, 0x04, 5]),
-  Buffer.from('/slow'),
-  Buffer.from([0x01, 3]),
-  Buffer.from('app'),
-]);
-
-async function rawConnect(port: number): Promise<{ socket: Socket; goaway: Promise<number | null> }> {
-  const socket = netConnect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.write(Buffer.concat([H2_PREFACE, frame(FRAME.SETTINGS, 0, 0)]));
-  let buf = Buffer.alloc(0);
-  let code: number | null = null;
-  const goaway = new Promise<number | null>((resolve) => {
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        if (buf[3] === FRAME.GOAWAY && code === null) code = buf.readUInt32BE(9 + 4);
-        buf = buf.subarray(9 + len);
-      }
-      if (code !== null) resolve(code);
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(code));
-  });
-  return { socket, goaway };
-}
+import { flood, h2Get, rapidReset, rawConnect, settingsFrame } from '../helpers/raw-h2.ts';
 
 function rss(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -73,20 +29,7 @@ describe('HTTP/2 abuse against a live sidecar', () => {
   });
 
   /** Another, well-behaved client: an h2 GET through the sidecar. */
-  async function served(): Promise<number> {
-    const client = h2connect(`http://127.0.0.1:${sidecar.outbound}`);
-    client.on('error', () => {});
-    try {
-      const req = client.request({ ':path': '/', ':authority': 'app' });
-      req.end();
-      const [headers] = (await once(req, 'response')) as [Record<string, unknown>];
-      req.resume();
-      await once(req, 'end');
-      return Number(headers[':status']);
-    } finally {
-      client.close();
-    }
-  }
+  const served = (): Promise<number> => h2Get(sidecar.outbound, '/', 'app');
 
   before(async () => {
     app.listen(0, '127.0.0.1');
@@ -111,18 +54,7 @@ services:
     const before = appRequests;
     const memBefore = rss(sidecar.proc.pid!);
     const attacker = await rawConnect(sidecar.outbound);
-    const burst: Buffer[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const id = 2 * i + 1;
-      burst.push(frame(FRAME.HEADERS, END_HEADERS | END_STREAM, id, GET_SLOW));
-      const rst = Buffer.alloc(4);
-      rst.writeUInt32BE(constants.NGHTTP2_CANCEL);
-      burst.push(frame(FRAME.RST_STREAM, 0, id, rst));
-    }
-    for (let i = 0; i < burst.length && !attacker.socket.destroyed; i += 100) {
-      attacker.socket.write(Buffer.concat(burst.slice(i, i + 100)));
-      await new Promise((r) => setImmediate(r));
-    }
+    await rapidReset(attacker, 'app');
     const code = await attacker.goaway;
     attacker.socket.destroy();
     // Our reset count ends it with ENHANCE_YOUR_CALM; when a busy machine delivers
@@ -142,14 +74,7 @@ services:
     const memBefore = rss(sidecar.proc.pid!);
     const attacker = await rawConnect(sidecar.outbound);
     attacker.socket.pause();
-    const setting = Buffer.alloc(6);
-    setting.writeUInt16BE(0x3, 0);
-    setting.writeUInt32BE(100, 2);
-    const one = frame(FRAME.SETTINGS, 0, 0, setting);
-    for (let i = 0; i < 20 && !attacker.socket.destroyed; i++) {
-      attacker.socket.write(Buffer.concat(Array.from({ length: 5000 }, () => one)));
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await flood(attacker, settingsFrame());
     assert.equal(await served(), 200);
     attacker.socket.resume();
     const code = await attacker.goaway;

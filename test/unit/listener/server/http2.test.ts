@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { type ClientHttp2Session, connect as h2connect, constants } from 'node:http2';
-import {
-  type AddressInfo,
-  connect as netConnect,
-  createServer as netServer,
-  type Server,
-  type Socket,
-} from 'node:net';
+import { type AddressInfo, createServer as netServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createServer as tlsServer, type TLSSocket } from 'node:tls';
@@ -18,74 +12,17 @@ import {
   type H2Server,
   type H2ServerLimits,
 } from '../../../../src/listener/server/http2.ts';
-import { H2_PREFACE, peekH2Preface } from '../../../../src/listener/server/preface.ts';
+import { peekH2Preface } from '../../../../src/listener/server/preface.ts';
 import { createDevCa, issueLeaf } from '../../../../src/tls/dev-ca.ts';
-
-// --- raw HTTP/2 frames, for what a well-behaved client library will not send ---
-const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 } as const;
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head[3] = type;
-  head[4] = flags;
-  head.writeUInt32BE(streamId, 5);
-  return Buffer.concat([head, payload]);
-}
-
-// HPACK: GET and http from the static table, :path /slow and :authority as literals.
-const GET_SLOW_HEADERS = Buffer.concat([
-  Buffer.from([0x82, 0x86, 0x04, 5]),
-  Buffer.from('/slow'),
-  Buffer.from([0x01, 9]),
-  Buffer.from('localhost'),
-]);
-const END_STREAM = 0x1;
-const END_HEADERS = 0x4;
-
-interface RawConn {
-  socket: Socket;
-  /** Resolves with the GOAWAY error code the server sent, or null if the connection closed without one. */
-  goaway: Promise<number | null>;
-}
-
-async function rawConnect(port: number): Promise<RawConn> {
-  const socket = netConnect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  socket.write(Buffer.concat([H2_PREFACE, frame(FRAME.SETTINGS, 0, 0)]));
-  let buf = Buffer.alloc(0);
-  let code: number | null = null;
-  const goaway = new Promise<number | null>((resolve) => {
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 9) {
-        const len = buf.readUIntBE(0, 3);
-        if (buf.length < 9 + len) break;
-        if (buf[3] === FRAME.GOAWAY && code === null) code = buf.readUInt32BE(9 + 4);
-        buf = buf.subarray(9 + len);
-      }
-      if (code !== null) resolve(code);
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(code));
-  });
-  return { socket, goaway };
-}
-
-async function get(port: number, path = '/'): Promise<number> {
-  const client = h2connect(`http://127.0.0.1:${port}`);
-  client.on('error', () => {});
-  try {
-    const req = client.request({ ':path': path });
-    req.end();
-    const [headers] = (await once(req, 'response')) as [Record<string, string | number>];
-    req.resume();
-    await once(req, 'end');
-    return Number(headers[':status']);
-  } finally {
-    client.close();
-  }
-}
+import {
+  FRAME,
+  flood,
+  frame,
+  h2Get as get,
+  rapidReset,
+  rawConnect,
+  settingsFrame,
+} from '../../../helpers/raw-h2.ts';
 
 /** A plain TCP front-end that hands each connection to the h2 server, as the listeners will. */
 async function listen(h2: H2Server): Promise<{ tcp: Server; port: number }> {
@@ -178,19 +115,7 @@ describe('createH2Server', () => {
     const { h2, count } = start({ maxResetsPerSecond: 100 });
     const { tcp, port } = await listen(h2);
     const attacker = await rawConnect(port);
-    const burst: Buffer[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const id = 2 * i + 1;
-      burst.push(frame(FRAME.HEADERS, END_HEADERS | END_STREAM, id, GET_SLOW_HEADERS));
-      const rst = Buffer.alloc(4);
-      rst.writeUInt32BE(constants.NGHTTP2_CANCEL);
-      burst.push(frame(FRAME.RST_STREAM, 0, id, rst));
-    }
-    // Sent in slices so that the reset streams close between reads, as on a real network.
-    for (let i = 0; i < burst.length && !attacker.socket.destroyed; i += 100) {
-      attacker.socket.write(Buffer.concat(burst.slice(i, i + 100)));
-      await new Promise((r) => setImmediate(r));
-    }
+    await rapidReset(attacker, 'localhost');
     assert.equal(await attacker.goaway, constants.NGHTTP2_ENHANCE_YOUR_CALM);
     // Node's own limit (nghttp2's stream reset rate) let about 1,700 through here.
     assert.ok(count() <= 110, `handler ran ${count()} times`);
@@ -259,16 +184,8 @@ describe('createH2Server', () => {
     const { tcp, port } = await listen(h2);
     const attacker = await rawConnect(port);
     attacker.socket.pause();
-    const setting = Buffer.alloc(6);
-    setting.writeUInt16BE(0x3, 0); // MAX_CONCURRENT_STREAMS
-    setting.writeUInt32BE(100, 2);
-    const one = frame(FRAME.SETTINGS, 0, 0, setting);
     const rssBefore = process.memoryUsage().rss;
-    for (let i = 0; i < 20; i++) {
-      if (attacker.socket.destroyed) break;
-      attacker.socket.write(Buffer.concat(Array.from({ length: 5000 }, () => one)));
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await flood(attacker, settingsFrame());
     assert.equal(await get(port, '/'), 200);
     attacker.socket.resume();
     const code = await attacker.goaway;
@@ -284,11 +201,7 @@ describe('createH2Server', () => {
     const { tcp, port } = await listen(h2);
     const attacker = await rawConnect(port);
     attacker.socket.pause();
-    const ping = frame(FRAME.PING, 0, 0, Buffer.alloc(8));
-    for (let i = 0; i < 20 && !attacker.socket.destroyed; i++) {
-      attacker.socket.write(Buffer.concat(Array.from({ length: 5000 }, () => ping)));
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await flood(attacker, frame(FRAME.PING, 0, 0, Buffer.alloc(8)));
     assert.equal(await get(port, '/'), 200);
     attacker.socket.resume();
     const code = await attacker.goaway;
