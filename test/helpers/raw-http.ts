@@ -228,3 +228,23 @@ export async function rawRequest(
     conn.destroy();
   }
 }
+
+/**
+ * An upload a server may answer early: the request head and the first KiB of
+ * `body`, then after `pauseMs` (as from a client on a slower link) the rest
+ * and `next`, a request pipelined behind it, unless the server closed first.
+ */
+export async function uploadThenNext(
+  socket: Socket,
+  head: string,
+  body: Buffer,
+  pauseMs: number,
+  next: string,
+): Promise<void> {
+  socket.write(head);
+  socket.write(body.subarray(0, 1024));
+  await new Promise((r) => setTimeout(r, pauseMs));
+  if (socket.destroyed) return;
+  socket.write(body.subarray(1024));
+  socket.write(next);
+}

@@ -9,8 +9,8 @@ import {
   type Socket,
 } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningSidecar, startServer, startSidecar } from '../helpers/mesh.ts';
+import { uploadThenNext } from '../helpers/raw-http.ts';
 
 /** A raw TCP upstream that answers every request head with `answer` (bodies are not read). */
 async function startRawUpstream(answer: (socket: Socket) => void): Promise<{ port: number; server: Server }> {
@@ -159,14 +159,14 @@ services:
     const started = performance.now();
     const r = await exchange(
       sidecar.outbound,
-      async (s) => {
-        s.write(`POST /upload HTTP/1.1\r\nhost: refusing\r\ncontent-length: ${body.length}\r\n\r\n`);
-        s.write(body.subarray(0, 1024));
-        await sleep(300);
-        if (s.destroyed) return;
-        s.write(body.subarray(1024));
-        s.write('GET / HTTP/1.1\r\nhost: app\r\n\r\n');
-      },
+      (s) =>
+        uploadThenNext(
+          s,
+          `POST /upload HTTP/1.1\r\nhost: refusing\r\ncontent-length: ${body.length}\r\n\r\n`,
+          body,
+          300,
+          'GET / HTTP/1.1\r\nhost: app\r\n\r\n',
+        ),
       /app ok/,
     );
     assert.match(r.text, /^HTTP\/1\.1 413/);

@@ -11,6 +11,7 @@ import { type CallPlan, UpstreamCall } from '../../../src/forward/call.ts';
 import { UpstreamPools } from '../../../src/forward/pools.ts';
 import type { AttemptOutcome } from '../../../src/forward/retry.ts';
 import type { Upstream } from '../../../src/forward/upstream.ts';
+import { uploadThenNext } from '../../helpers/raw-http.ts';
 
 interface Done {
   status: number;
@@ -282,15 +283,15 @@ describe('HTTP/1.1 edge cases from the upstream', () => {
     const started = performance.now();
     const got = await raw(
       proxy.port,
-      async (s) => {
-        s.write(`POST /big HTTP/1.1\r\nhost: a\r\ncontent-length: ${body.length}\r\n\r\n`);
-        s.write(body.subarray(0, 1024));
-        // The rest comes after the 413 is out, as from a client on a slower link.
-        await sleep(200);
-        if (s.destroyed) return;
-        s.write(body.subarray(1024));
-        s.write('GET /second HTTP/1.1\r\nhost: a\r\n\r\n');
-      },
+      // The rest comes after the 413 is out, as from a client on a slower link.
+      (s) =>
+        uploadThenNext(
+          s,
+          `POST /big HTTP/1.1\r\nhost: a\r\ncontent-length: ${body.length}\r\n\r\n`,
+          body,
+          200,
+          'GET /second HTTP/1.1\r\nhost: a\r\n\r\n',
+        ),
       /second ok/,
     );
     // Before: `connection: keep-alive`, and the next request never answered.
