@@ -176,6 +176,48 @@ export async function startMeshSidecars(
   return sidecars;
 }
 
+/**
+ * The pods of a mesh test before their sidecars: an app per name (`apps` is
+ * filled in place, for stopMesh), an inbound port reserved for each, and the
+ * one mesh ConfigMap `config(inbound)` written into a new temp dir.
+ */
+export async function prepareMesh<A extends { port: number }>(
+  names: readonly string[],
+  apps: Record<string, A>,
+  startApp: (name: string) => Promise<A>,
+  config: (inbound: Record<string, number>) => string,
+  dirPrefix = 'meshlet-mtls-cm-',
+): Promise<{ inbound: Record<string, number>; cmDir: string; configFile: string }> {
+  const cmDir = tempDir(dirPrefix);
+  const inbound: Record<string, number> = {};
+  for (const name of names) {
+    apps[name] = await startApp(name);
+    inbound[name] = await freePort();
+  }
+  // One mesh ConfigMap for every sidecar, as in a cluster.
+  const configFile = join(cmDir, 'mesh.yaml');
+  writeFileSync(configFile, config(inbound));
+  return { inbound, cmDir, configFile };
+}
+
+/**
+ * The services of the mTLS attack tests: reviews strict with a rule for
+ * productpage, ratings permissive without rules, and payments, whose endpoint
+ * is ratings' pod (a hijacked address).
+ */
+export const reviewsRatingsPayments = (
+  inbound: Record<string, number>,
+): string => `  reviews:                     # strict, with rules
+    versions: { v1: { host: 127.0.0.1, port: ${inbound.reviews} } }
+    allow:
+      - from: [productpage]
+  ratings:                     # permissive, no rules
+    mtls: permissive
+    versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
+  payments:                    # its endpoint answers with ratings' pod (hijacked address)
+    versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
+`;
+
 /** Stops what a mesh test started: sidecars, apps, the shared client agent, certificates, the config dir. */
 export async function stopMesh(parts: {
   sidecars: Record<string, MeshSidecar>;

@@ -4,19 +4,16 @@
 // workload answering for a service it is not, and `mtls: disable` toward a
 // strict callee.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createDevCa, type DevCa, type IssuedCertificate } from '../../src/tls/dev-ca.ts';
-import { rawExchange, tempDir } from '../helpers/mesh.ts';
+import { rawExchange } from '../helpers/mesh.ts';
 import {
   assertNoKeyMaterial,
   bodyOf,
   callVia,
   fqdn,
-  freePort,
   headerOf,
   httpRequest,
   type MeshSidecar,
@@ -29,6 +26,8 @@ import {
   TestPki,
   tlsExchange,
   waitFor,
+  prepareMesh,
+  reviewsRatingsPayments,
 } from '../helpers/mtls.ts';
 
 type App = Awaited<ReturnType<typeof startRecordingApp>>;
@@ -75,16 +74,13 @@ describe('mTLS attacks that must fail', () => {
     await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
     const impostorPort = (impostor.address() as AddressInfo).port;
     const names = ['productpage', 'ratings', 'reviews'] as const;
-    const inbound: Record<string, number> = {};
-    for (const name of names) {
-      apps[name] = await startRecordingApp(name);
-      inbound[name] = await freePort();
-    }
-    cmDir = tempDir('meshlet-mtls-cm-');
-    const configFile = join(cmDir, 'mesh.yaml');
-    writeFileSync(
-      configFile,
-      `trustDomain: cluster.local
+    let inbound: Record<string, number>;
+    let configFile: string;
+    ({ inbound, cmDir, configFile } = await prepareMesh(
+      names,
+      apps,
+      startRecordingApp,
+      (inbound) => `trustDomain: cluster.local
 mtls: strict
 services:
   productpage:                 # permissive, with rules
@@ -94,16 +90,7 @@ services:
       - from: [reviews]
       - from: ["*"]
         paths: [/public/*]
-  reviews:                     # strict, with rules
-    versions: { v1: { host: 127.0.0.1, port: ${inbound.reviews} } }
-    allow:
-      - from: [productpage]
-  ratings:                     # permissive, no rules
-    mtls: permissive
-    versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
-  payments:                    # its endpoint answers with ratings' pod (hijacked address)
-    versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
-  legacy-reviews:              # no mTLS toward the strict reviews pod
+${reviewsRatingsPayments(inbound)}  legacy-reviews:              # no mTLS toward the strict reviews pod
     mtls: disable
     versions: { v1: { host: 127.0.0.1, port: ${inbound.reviews} } }
   legacy-ratings:              # no mTLS toward the permissive ratings pod
@@ -112,7 +99,7 @@ services:
   billing:                     # a test-owned TLS server that presents whatever certificate a test gives it
     versions: { v1: { host: 127.0.0.1, port: ${impostorPort} } }
 `,
-    );
+    ));
     productpageCert = await pki.svid('productpage');
     Object.assign(sidecars, await startMeshSidecars(pki, names, { inbound, configFile, apps }));
   });

@@ -2,17 +2,14 @@
 // reviews) with certificates from one test CA. The caller's identity is the
 // SPIFFE ID of its certificate; denials never reach the app and are counted.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IssuedCertificate } from '../../src/tls/dev-ca.ts';
-import { rawExchange, tempDir } from '../helpers/mesh.ts';
+import { rawExchange } from '../helpers/mesh.ts';
 import {
   assertNoKeyMaterial,
   bodyOf,
   callVia,
   fqdn,
-  freePort,
   headerOf,
   httpRequest,
   type MeshSidecar,
@@ -25,6 +22,7 @@ import {
   TestPki,
   tlsExchange,
   waitFor,
+  prepareMesh,
 } from '../helpers/mtls.ts';
 
 type App = Awaited<ReturnType<typeof startRecordingApp>>;
@@ -38,18 +36,14 @@ describe('allow rules over mTLS (productpage, ratings, reviews)', () => {
 
   before(async () => {
     pki = await TestPki.create();
-    cmDir = tempDir('meshlet-mtls-cm-');
     const names = ['productpage', 'ratings', 'reviews'] as const;
-    const inbound: Record<string, number> = {};
-    for (const name of names) {
-      apps[name] = await startRecordingApp(name);
-      inbound[name] = await freePort();
-    }
-    // One mesh ConfigMap for every sidecar, as in a cluster.
-    const configFile = join(cmDir, 'mesh.yaml');
-    writeFileSync(
-      configFile,
-      `trustDomain: cluster.local
+    let inbound: Record<string, number>;
+    let configFile: string;
+    ({ inbound, cmDir, configFile } = await prepareMesh(
+      names,
+      apps,
+      startRecordingApp,
+      (inbound) => `trustDomain: cluster.local
 mtls: strict
 outboundTrafficPolicy: registryOnly
 services:
@@ -72,7 +66,7 @@ services:
         methods: [GET]
         paths: [/ratings/*]
 `,
-    );
+    ));
     productpageCert = await pki.svid('productpage');
     Object.assign(sidecars, await startMeshSidecars(pki, names, { inbound, configFile, apps }));
   });

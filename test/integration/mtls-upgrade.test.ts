@@ -3,15 +3,12 @@
 // identity headers, sets its own x-forwarded-client-cert, and enforces and
 // counts allow rules.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IssuedCertificate } from '../../src/tls/dev-ca.ts';
-import { rawExchange, startServer, tempDir } from '../helpers/mesh.ts';
+import { rawExchange, startServer } from '../helpers/mesh.ts';
 import {
   fqdn,
-  freePort,
   headerOf,
   type MeshSidecar,
   metricSum,
@@ -21,6 +18,8 @@ import {
   statusOf,
   TestPki,
   tlsExchange,
+  prepareMesh,
+  reviewsRatingsPayments,
 } from '../helpers/mtls.ts';
 
 /** An app that accepts WebSocket upgrades (101, then closes) and records their headers. */
@@ -65,31 +64,19 @@ describe('WebSocket upgrades over the mesh', () => {
   before(async () => {
     pki = await TestPki.create();
     const names = ['productpage', 'ratings', 'reviews'] as const;
-    const inbound: Record<string, number> = {};
-    for (const name of names) {
-      apps[name] = await startUpgradeApp();
-      inbound[name] = await freePort();
-    }
-    cmDir = tempDir('meshlet-mtls-cm-');
-    const configFile = join(cmDir, 'mesh.yaml');
-    writeFileSync(
-      configFile,
-      `trustDomain: cluster.local
+    let inbound: Record<string, number>;
+    let configFile: string;
+    ({ inbound, cmDir, configFile } = await prepareMesh(
+      names,
+      apps,
+      () => startUpgradeApp(),
+      (inbound) => `trustDomain: cluster.local
 mtls: strict
 services:
   productpage:
     versions: { v1: { host: 127.0.0.1, port: ${inbound.productpage} } }
-  reviews:                     # strict, with rules
-    versions: { v1: { host: 127.0.0.1, port: ${inbound.reviews} } }
-    allow:
-      - from: [productpage]
-  ratings:                     # permissive, no rules
-    mtls: permissive
-    versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
-  payments:                    # its endpoint answers with ratings' pod (hijacked address)
-    versions: { v1: { host: 127.0.0.1, port: ${inbound.ratings} } }
-`,
-    );
+${reviewsRatingsPayments(inbound)}`,
+    ));
     productpageCert = await pki.svid('productpage');
     ratingsCert = await pki.svid('ratings');
     Object.assign(sidecars, await startMeshSidecars(pki, names, { inbound, configFile, apps }));

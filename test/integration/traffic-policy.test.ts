@@ -19,7 +19,6 @@ import {
 } from '../helpers/mesh.ts';
 import {
   callVia,
-  freePort,
   type MeshSidecar,
   metricSum,
   spiffe,
@@ -28,6 +27,7 @@ import {
   stopMesh,
   TestPki,
   waitFor,
+  prepareMesh,
 } from '../helpers/mtls.ts';
 
 const agent = new Agent({ connections: 64, keepAliveTimeout: 4000 });
@@ -453,17 +453,14 @@ describe('rate limit on the callee side (three sidecars over mTLS)', () => {
 
   before(async () => {
     pki = await TestPki.create();
-    cmDir = tempDir('meshlet-ratelimit-');
     const names = ['api', 'flood', 'steady'] as const;
-    const inbound: Record<string, number> = {};
-    for (const name of names) {
-      apps[name] = await startRecordingApp(name);
-      inbound[name] = await freePort();
-    }
-    const configFile = join(cmDir, 'mesh.yaml');
-    writeFileSync(
-      configFile,
-      `trustDomain: cluster.local
+    let inbound: Record<string, number>;
+    let configFile: string;
+    ({ inbound, cmDir, configFile } = await prepareMesh(
+      names,
+      apps,
+      startRecordingApp,
+      (inbound) => `trustDomain: cluster.local
 mtls: strict
 services:
   api:
@@ -478,7 +475,7 @@ services:
   steady:
     versions: { v1: { host: 127.0.0.1, port: ${inbound.steady} } }
 `,
-    );
+    ));
     Object.assign(sidecars, await startMeshSidecars(pki, names, { inbound, configFile, apps }));
   });
   after(async () => {
