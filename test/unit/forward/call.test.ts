@@ -7,7 +7,7 @@ import { type AddressInfo, connect, createServer as createNetServer, type Socket
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError, type ResponseFlags } from '../../../src/errors.ts';
-import { type CallPlan, UpstreamCall } from '../../../src/forward/call.ts';
+import { type CallPlan, requestMalformed, UpstreamCall } from '../../../src/forward/call.ts';
 import { UpstreamPools } from '../../../src/forward/pools.ts';
 import type { AttemptOutcome } from '../../../src/forward/retry.ts';
 import type { Upstream } from '../../../src/forward/upstream.ts';
@@ -73,7 +73,7 @@ async function startProxy(plan: (req: IncomingMessage) => Partial<CallPlan>) {
     while (done.length < n) await new Promise<void>((r) => waiters.push(r));
     return done;
   };
-  return { port, done, next };
+  return { port, done, next, server };
 }
 
 async function startUpstream(handler: (req: IncomingMessage, res: ServerResponse) => void) {
@@ -388,6 +388,41 @@ describe('stream idle timeout', () => {
     const res = await get(proxy.port);
     assert.equal(res.body, '012345');
     assert.deepEqual(await proxy.next(), [{ status: 200, flags: '-' }]);
+  });
+});
+
+describe('a request body malformed mid-upload', () => {
+  /** A proxy whose parser errors on a request being forwarded go to its call, as the listeners do. */
+  async function startParsingProxy(origin: string) {
+    const proxy = await startProxy(() => ({ dispatcher: pools.get(origin, null) }));
+    proxy.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const res = (socket as { _httpMessage?: object | null })._httpMessage;
+      const malformed = new ProxyError('DPE', `malformed request: ${err.code}`, { status: 400 });
+      if (res == null || !requestMalformed(res, malformed)) socket.destroy();
+    });
+    return proxy;
+  }
+
+  it('after the response started, the call is cut (connection reset) and recorded with DPE', async () => {
+    const origin = await startUpstream((req, res) => {
+      // Answers at once and keeps the response open while the body comes.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('started');
+      req.resume();
+    });
+    const proxy = await startParsingProxy(origin);
+    const got = await raw(
+      proxy.port,
+      (s) => {
+        s.write('POST /up HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n');
+        s.once('data', () => s.write('zz\r\nnot a chunk\r\n'));
+      },
+      /never/,
+      3000,
+    );
+    assert.match(got, /^HTTP\/1\.1 200/);
+    assert.doesNotMatch(got, /x-meshlet-error/i);
+    assert.deepEqual(await proxy.next(1), [{ status: 200, flags: 'DPE' }]);
   });
 });
 
