@@ -55,7 +55,7 @@ const PEER_GONE = new Set(['EPIPE', 'ECONNRESET']);
 
 /**
  * An upstream that answers early (a 413 on the head) and then closes without
- * reading the body makes the next body write fail with EPIPE. Node destroys a
+ * reading the body makes the next body write fail (EPIPE, ECONNRESET). Node destroys a
  * socket on a failed write, so undici never read the answer already waiting in
  * the receive buffer and the caller got a 503 UC. Instead the failed write and
  * every later one are dropped (the upstream will not read them) and the socket
