@@ -315,34 +315,38 @@ services:
     await normal();
   });
 
-  it('a bad chunk size mid-upload, before any response, is 400 DPE, counted once, closed (both listeners)', async () => {
-    for (const [name, port] of listeners()) {
-      const counted = await dpeCount();
-      const dc = await metricSum(sidecar, 'meshlet_requests_total', { response_flags: 'DC' });
-      const started = performance.now();
-      const raw = await new Promise<string>((resolve) => {
-        const s = connect(port, '127.0.0.1');
-        let out = '';
-        s.on('data', (d) => {
-          out += d.toString('latin1');
+  it('a malformed chunk mid-upload, before any response, is 400 DPE, counted once, closed (both listeners)', async () => {
+    // A bad size, a size past any integer, chunk data not followed by CRLF.
+    const tails = ['zz\r\nnot a chunk\r\n', 'fffffffffffffffffffff\r\n', '3\r\nabcXY\r\n'];
+    for (const [listener, port] of listeners())
+      for (const tail of tails) {
+        const name = `${listener} ${JSON.stringify(tail)}`;
+        const counted = await dpeCount();
+        const dc = await metricSum(sidecar, 'meshlet_requests_total', { response_flags: 'DC' });
+        const started = performance.now();
+        const raw = await new Promise<string>((resolve) => {
+          const s = connect(port, '127.0.0.1');
+          let out = '';
+          s.on('data', (d) => {
+            out += d.toString('latin1');
+          });
+          s.on('error', () => undefined);
+          s.on('close', () => resolve(out));
+          s.write('POST /k HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+          // The request is being forwarded (the app waits for the end) when the bad chunk comes.
+          setTimeout(() => s.write(tail), 300);
+          setTimeout(() => s.destroy(), 5000);
         });
-        s.on('error', () => undefined);
-        s.on('close', () => resolve(out));
-        s.write('POST /k HTTP/1.1\r\nHost: app\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
-        // The request is being forwarded (the app waits for the end) when the bad chunk comes.
-        setTimeout(() => s.write('zz\r\nnot a chunk\r\n'), 300);
-        setTimeout(() => s.destroy(), 5000);
-      });
-      assertDpe(raw, `${name} bad chunk size`);
-      assert.match(raw, /\r\nconnection: close\r\n/i, raw);
-      assert.ok(performance.now() - started < 4000, `${name}: the connection was left open`);
-      assert.equal(await dpeCount(), counted + 1, `${name}: counted once as DPE`);
-      assert.equal(
-        await metricSum(sidecar, 'meshlet_requests_total', { response_flags: 'DC' }),
-        dc,
-        `${name}: not recorded as DC`,
-      );
-    }
+        assertDpe(raw, name);
+        assert.match(raw, /\r\nconnection: close\r\n/i, raw);
+        assert.ok(performance.now() - started < 4000, `${name}: the connection was left open`);
+        assert.equal(await dpeCount(), counted + 1, `${name}: counted once as DPE`);
+        assert.equal(
+          await metricSum(sidecar, 'meshlet_requests_total', { response_flags: 'DC' }),
+          dc,
+          `${name}: not recorded as DC`,
+        );
+      }
     await normal();
   });
 
