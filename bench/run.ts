@@ -431,7 +431,8 @@ try {
   const started = Date.now();
   const report = await main();
   process.stdout.write(`\n${renderConsole(report)}\n`);
-  if (report.h2 !== undefined) process.stdout.write(`\n${renderH2Cells(report.h2, report.mode.secondsPerCell)}`);
+  if (report.h2 !== undefined)
+    process.stdout.write(`\n${renderH2Cells(report.h2, report.mode.secondsPerCell)}`);
 
   mkdirSync(resultsDir, { recursive: true });
   const latest = join(resultsDir, 'latest.json');

@@ -290,11 +290,13 @@ function compileRoute(
   if (total === 0 && !(r.split === undefined && policy.redirect !== null))
     throw new CompileError([...at, 'split'], 'split needs at least one version with a positive weight');
 
-  const headers: CompiledRoute['headers'][number][] = Object.entries(r.match?.headers ?? {}).map(([name, m]) => ({
-    name: name.toLowerCase(),
-    present: m.present !== false,
-    test: m.present === undefined ? stringMatcher(m, [...at, 'match', 'headers', name], regexes) : null,
-  }));
+  const headers: CompiledRoute['headers'][number][] = Object.entries(r.match?.headers ?? {}).map(
+    ([name, m]) => ({
+      name: name.toLowerCase(),
+      present: m.present !== false,
+      test: m.present === undefined ? stringMatcher(m, [...at, 'match', 'headers', name], regexes) : null,
+    }),
+  );
   // A gRPC match is a gRPC content type and the method's path (compile-grpc.ts).
   const grpc = compileGrpcMatch(r.match, [...at, 'match']);
   if (grpc !== null) headers.push(grpc.contentType);

@@ -66,7 +66,10 @@ describe('meshlet completion zsh', () => {
   it('lists every command with its description', () => {
     assert.match(text, /^#compdef meshlet\n/);
     for (const [name, entry] of Object.entries(COMMANDS)) {
-      assert.ok(text.includes(`'${name}:${entry.describe.replaceAll("'", '').replaceAll(':', '\\:')}'`), name);
+      assert.ok(
+        text.includes(`'${name}:${entry.describe.replaceAll("'", '').replaceAll(':', '\\:')}'`),
+        name,
+      );
       assert.match(text, new RegExp(`^    \\(${name}\\) flags=\\(`, 'm'));
     }
   });
