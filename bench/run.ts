@@ -11,6 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Cell as H2Cell, h2CellIds, measureH2Cells, renderH2Cells } from './h2.ts';
+import { startMeshletBalanced } from './lib/balanced.ts';
 import { type LoadResult, runFixedRate, runWrk } from './lib/load.ts';
 import { cpuSeconds, installCleanup, killAll, rssBytes, sampleRss, sleep } from './lib/procs.ts';
 import {
@@ -19,8 +21,8 @@ import {
   checkTargets,
   derive,
   type Group,
-  mergeRounds,
   type Load,
+  mergeRounds,
   type Report,
   renderComparison,
   renderConsole,
@@ -43,8 +45,6 @@ import {
   type Target,
   Unavailable,
 } from './lib/targets.ts';
-import { type Cell as H2Cell, h2CellIds, measureH2Cells, renderH2Cells } from './h2.ts';
-import { startMeshletBalanced } from './lib/balanced.ts';
 import { describeMachine, findTools, type Tools } from './lib/tools.ts';
 
 const USAGE = `usage: npm run bench -- [options]

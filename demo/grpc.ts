@@ -4,7 +4,7 @@
 // rules do not list, and the grpc_response_status series.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { echoClient, type EchoServer, grpc, startEchoServer } from '../test/helpers/grpc.ts';
+import { type EchoServer, echoClient, grpc, startEchoServer } from '../test/helpers/grpc.ts';
 
 const ECHO = '/meshlet.test.v1.Echo';
 

@@ -10,6 +10,7 @@
 // grpc_response_status), then stops every process it started. The sidecars'
 // logs are kept (the directory is printed); certificates and config are not.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   createWriteStream,
   mkdirSync,
@@ -20,7 +21,6 @@ import {
   type WriteStream,
   writeFileSync,
 } from 'node:fs';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';

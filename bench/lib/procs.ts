@@ -1,6 +1,6 @@
 // Processes the bench starts, and what /proc says about them. Every child is
 // its own process group, tracked here, and killed on exit, Ctrl-C or error.
-import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bigMesh } from '../../test/helpers/big-mesh.ts';
 import { freePort, installCleanup, sleep, Tracked, waitForHttp200 } from '../lib/procs.ts';
 import { REPO, SHIPPED_NODE_FLAGS } from '../lib/targets.ts';
-import { bigMesh } from '../../test/helpers/big-mesh.ts';
 
 const { values: args } = parseArgs({
   options: {

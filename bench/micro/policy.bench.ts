@@ -9,7 +9,7 @@ import { decideFault } from '../../src/policy/fault.ts';
 import { applyHeaderRewrite } from '../../src/policy/headers.ts';
 import { MirrorTee, shouldMirror } from '../../src/policy/mirror.ts';
 import { queryMatches } from '../../src/policy/query.ts';
-import { RateLimiter, compileRateLimit } from '../../src/policy/rate-limit.ts';
+import { compileRateLimit, RateLimiter } from '../../src/policy/rate-limit.ts';
 import { redirectLocation } from '../../src/policy/redirect.ts';
 import { rewriteTarget } from '../../src/policy/rewrite.ts';
 import { compileRoutePolicy, type RawRoutePolicy, type RoutePolicy } from '../../src/policy/route-policy.ts';

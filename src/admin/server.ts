@@ -1,13 +1,13 @@
 // Admin port: liveness, readiness, metrics, the effective config, and a drain
 // trigger for Jobs. Never on the request path of the app's traffic.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from '../runtime/node-http.ts';
-import { formatIssue } from '../config/load.ts';
 import type { Balancing } from '../balance/wiring.ts';
-import type { CompiledMesh } from '../config/types.ts';
+import { formatIssue } from '../config/load.ts';
 import type { ConfigStore } from '../config/store.ts';
-import type { MeshMetrics } from '../telemetry/types.ts';
+import type { CompiledMesh } from '../config/types.ts';
+import { createServer } from '../runtime/node-http.ts';
 import { type LogLevel, log } from '../telemetry/log.ts';
+import type { MeshMetrics } from '../telemetry/types.ts';
 import { type VersionInfo, versionInfo } from '../version.ts';
 import { serveExplain } from './explain.ts';
 import { serveLogging } from './logging.ts';

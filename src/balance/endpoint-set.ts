@@ -5,13 +5,14 @@
 // an endpoint keeps its state. An endpoint that leaves the set drains: no new
 // requests, those in flight finish and are reported, then its state is
 // dropped. See docs/kubernetes.md (headless Services).
-import { ProxyError } from '../errors.ts';
+
 import type { EndpointAddress } from '../discovery/address.ts';
+import { ProxyError } from '../errors.ts';
+import type { RandomSource } from '../route/pick.ts';
 import { BREAKER_DEFAULTS, type BreakerLimits, CircuitBreaker } from './breaker.ts';
 import { BUDGET_DEFAULTS, type BudgetPolicy, RetryBudget } from './budget.ts';
 import { EWMA_DEFAULTS, PeakEwma } from './ewma.ts';
 import { maxEjected, OUTLIER_DEFAULTS, type OutlierPolicy, OutlierState } from './outlier.ts';
-import type { RandomSource } from '../route/pick.ts';
 import { pickLeastRequest, pickPeakEwma } from './pick.ts';
 
 export type LoadBalancer = 'peak-ewma' | 'round-robin' | 'least-request';

@@ -8,10 +8,10 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CompiledMesh, CompiledRoute, VersionTarget } from '../config/types.ts';
 import type { EndpointAddress } from '../discovery/address.ts';
-import { type EndpointSource, StaticSource } from '../discovery/source.ts';
 import { DnsDiscovery } from '../discovery/dns.ts';
-import type { CallDone } from '../forward/call.ts';
+import { type EndpointSource, StaticSource } from '../discovery/source.ts';
 import { BalancedUpstream, type EndpointNote, type VersionBalance } from '../forward/balanced-upstream.ts';
+import type { CallDone } from '../forward/call.ts';
 import type { UpstreamPools } from '../forward/pools.ts';
 import type { OutboundTarget } from '../route/resolve.ts';
 import type { Logger } from '../telemetry/log.ts';

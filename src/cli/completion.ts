@@ -1,8 +1,9 @@
 // `meshlet completion bash|zsh`: a completion script for the shell. Commands
 // and their flags are read from the command table and each command's --help
 // text, so the script cannot drift from what the commands accept.
-import { COMMANDS } from './commands.ts';
+
 import { runCommand, UsageError } from './args.ts';
+import { COMMANDS } from './commands.ts';
 
 export const USAGE = `usage: meshlet completion bash|zsh
 

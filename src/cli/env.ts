@@ -1,10 +1,11 @@
 // The sidecar's settings, read once at start-up from `meshlet run`'s flags and
 // the MESHLET_* environment (every one is listed in docs/configuration.md).
 // The names the injector sets come from the pod contract (contract.ts).
-import { ENV, MESH_CONFIG_FILE, PORTS, TLS_DIR } from '../contract.ts';
+
 import { parseDuration } from '../config/duration.ts';
-import { dnsServersFromEnv } from '../discovery/dns.ts';
 import type { SidecarIdentity } from '../config/types.ts';
+import { ENV, MESH_CONFIG_FILE, PORTS, TLS_DIR } from '../contract.ts';
+import { dnsServersFromEnv } from '../discovery/dns.ts';
 import { type AppProber, parseAppProbers } from '../inject/probes.ts';
 import type { Limits } from '../sidecar.ts';
 

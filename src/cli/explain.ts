@@ -8,8 +8,8 @@ import { loadMeshText, readIssue } from '../config/load.ts';
 import type { CompiledMesh } from '../config/types.ts';
 import {
   type ConditionView,
-  type Explanation,
   ExplainInputError,
+  type Explanation,
   explainRequest,
   type RouteView,
 } from '../route/explain.ts';

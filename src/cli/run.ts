@@ -3,17 +3,17 @@
 // inbound and admin listeners, watch the config, drain on SIGTERM. What each
 // piece does lives in its own module; docs/architecture.md walks through it.
 import { readFileSync } from 'node:fs';
-import { MESH_CONFIG_FILE, PORTS } from '../contract.ts';
 import { appProbeRoute } from '../admin/app-probes.ts';
 import { followPrimaryLogLevel } from '../admin/logging.ts';
 import { createAdminServer } from '../admin/server.ts';
 import { allowDecision } from '../authz/allow.ts';
+import { Balancing } from '../balance/wiring.ts';
 import { formatIssue, loadMeshText } from '../config/load.ts';
 import { ConfigStore } from '../config/store.ts';
 import type { CompiledMesh, SidecarIdentity } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
+import { MESH_CONFIG_FILE, PORTS } from '../contract.ts';
 import { UpstreamPools } from '../forward/pools.ts';
-import { Balancing } from '../balance/wiring.ts';
 import { serveTls } from '../listener/front-door.ts';
 import { createInboundListener } from '../listener/inbound.ts';
 import { createOutboundListener } from '../listener/outbound.ts';
@@ -32,7 +32,7 @@ import { TlsMaterial } from '../tls/material.ts';
 import { meshConnectOptions, meshConnector } from '../tls/outbound.ts';
 import { peerSpiffeId } from '../tls/spiffe.ts';
 import { EXIT_FAILED, runCommand } from './args.ts';
-import { readSettings, type RunFlags, SettingsError } from './env.ts';
+import { type RunFlags, readSettings, SettingsError } from './env.ts';
 import { isWorker, reportToPrimary, runPrimary } from './workers.ts';
 
 export const USAGE = `usage: meshlet run [-c PATH] [--outbound-port N] [--inbound-port N] [--admin-port N] [--bind ADDR]

@@ -1,8 +1,9 @@
 // Bridges a service's `allow`/`allowMode` keys to the authorization compiler,
 // turning its relative error paths into config paths for file:line:col.
+
+import type { AllowContext } from '../authz/allow.ts';
 import { compileAllow } from '../authz/allow.ts';
 import type { CompiledAllow } from '../authz/types.ts';
-import type { AllowContext } from '../authz/allow.ts';
 import { CompileError } from './compile-error.ts';
 import type { RawService } from './types.ts';
 

@@ -1,11 +1,23 @@
 // Validated mesh.yaml → immutable snapshot. Everything the request path needs
 // is precomputed here: host lookup table, compiled regexes, cumulative weights,
 // timeouts in ms, SPIFFE ids. The request path never parses or allocates config.
+
+import { grpcStatusCode } from '../grpc/status.ts';
+import { pathPrefixMatches } from '../policy/rewrite.ts';
+import type { RoutePolicy } from '../policy/route-policy.ts';
+import { compileAllowRules } from './compile-allow.ts';
+import { compileBalance, compileEndpoints, compileGuard } from './compile-balance.ts';
+import { CompileError, CompileErrors } from './compile-error.ts';
+import { compileGrpcMatch } from './compile-grpc.ts';
+import { compileRoutePolicyAt, compileServiceDefaults, compileServiceRateLimit } from './compile-policy.ts';
+import { parseDuration } from './duration.ts';
+import { HOST_EXPECTED, originOf } from './host.ts';
+import { compileRegex } from './regex.ts';
 import type {
   CompiledMesh,
-  PodPolicy,
   CompiledRoute,
   CompiledService,
+  PodPolicy,
   RawMesh,
   RawRoute,
   RawService,
@@ -15,17 +27,6 @@ import type {
   StringMatcher,
   VersionTarget,
 } from './types.ts';
-import { grpcStatusCode } from '../grpc/status.ts';
-import { compileGrpcMatch } from './compile-grpc.ts';
-import { pathPrefixMatches } from '../policy/rewrite.ts';
-import type { RoutePolicy } from '../policy/route-policy.ts';
-import { compileAllowRules } from './compile-allow.ts';
-import { compileBalance, compileEndpoints, compileGuard } from './compile-balance.ts';
-import { compileRoutePolicyAt, compileServiceDefaults, compileServiceRateLimit } from './compile-policy.ts';
-import { CompileError, CompileErrors } from './compile-error.ts';
-import { parseDuration } from './duration.ts';
-import { HOST_EXPECTED, originOf } from './host.ts';
-import { compileRegex } from './regex.ts';
 
 export { CompileError, CompileErrors };
 

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { CompileErrors, compileMesh } from './compile.ts';
 import { endpointProblem, HOST_EXPECTED, urlHost } from './host.ts';
-import type { CompiledMesh, ConfigIssue, RawMesh, SidecarIdentity } from './types.ts';
 // Precompiled from config/mesh.schema.json (scripts/gen-schema-validator.ts): no ajv compiler at run time.
 import { SCHEMA, validate as validateGenerated } from './mesh-schema.validate.ts';
+import type { CompiledMesh, ConfigIssue, RawMesh, SidecarIdentity } from './types.ts';
 
 const validate = validateGenerated as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 

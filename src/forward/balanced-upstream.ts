@@ -4,6 +4,8 @@
 // Outcomes feed the endpoint's latency estimate and outlier state; a retry
 // asks the version's retry budget first. See docs/architecture.md
 // ("Choosing an endpoint").
+
+import type { Dispatcher } from 'undici';
 import type { BreakerLease } from '../balance/breaker.ts';
 import type { EndpointSet, Outcome } from '../balance/endpoint-set.ts';
 import { ProxyError } from '../errors.ts';
@@ -12,7 +14,6 @@ import type { SpanHandle } from '../telemetry/types.ts';
 import type { UpstreamPools } from './pools.ts';
 import type { AttemptOutcome } from './retry.ts';
 import type { Endpoint, Transport, Upstream } from './upstream.ts';
-import type { Dispatcher } from 'undici';
 
 /** A version's balancing state and counters, looked up once per request. */
 export interface VersionBalance {

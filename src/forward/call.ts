@@ -8,10 +8,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../config/types.ts';
-import type { Logger } from '../telemetry/log.ts';
 import { ProxyError, type ResponseFlags, statusOf, upstreamFlag } from '../errors.ts';
 import { grpcRetryable, ReplayBuffer } from '../grpc/retry.ts';
 import { parseGrpcStatus } from '../grpc/status.ts';
+import type { Logger } from '../telemetry/log.ts';
 import {
   cutDownstream,
   type Downstream,

@@ -3,10 +3,11 @@
 // in number so origins chosen by the network (passthrough hosts) cannot grow
 // memory without bound. An HTTP/1.1 pool is an undici Pool; an HTTP/2 one is
 // a single multiplexed session (transport/select.ts decides which).
+
+import type { buildConnector } from 'undici';
 import { ProxyError } from '../errors.ts';
 import type { H1Pool } from './transport/h1.ts';
 import { alpnFor, createTransport, type PooledTransport, type UpstreamProtocol } from './transport/select.ts';
-import type { buildConnector } from 'undici';
 import type { Endpoint, Transport, Upstream } from './upstream.ts';
 
 /** The mTLS connector for a peer identity, offering `alpn`. */

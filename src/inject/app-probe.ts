@@ -1,8 +1,9 @@
 // Replays one original app probe (see probes.ts) against the local app, the
 // way kubelet would have: a GET on loopback, no keep-alive, certificates not
 // verified for HTTPS, the probe's own timeout.
-import http from '../runtime/node-http.ts';
+
 import https from 'node:https';
+import http from '../runtime/node-http.ts';
 import type { AppProber } from './probes.ts';
 
 /**

@@ -6,9 +6,9 @@
 //                      annotated meshlet.dev/inject: "false";
 //   /inject/pod        pods anywhere else: injected only when annotated
 //                      meshlet.dev/inject: "true".
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import https from 'node:https';
+import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../telemetry/log.ts';

@@ -5,8 +5,8 @@
 // their first bytes checked for the HTTP/2 preface.
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import { type OriginalDst, originalDstOf } from '../capture/original-dst.ts';
 import { authorizeTcp } from '../authz/enforce.ts';
+import { type OriginalDst, originalDstOf } from '../capture/original-dst.ts';
 import { handOffToHttpServer, sniffConnection } from '../capture/sniff.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { type FrontDoor, servePlaintext } from './front-door.ts';

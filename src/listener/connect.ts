@@ -4,10 +4,11 @@
 // captured TCP passthrough (meshlet_tcp_* with direction="outbound"). A
 // refusal is observed like any refused request (span, record, access log).
 // A listener that opens no tunnels (inbound) refuses every CONNECT.
+
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
 import { ProxyError, toProxyError } from '../errors.ts';
 import { parseAuthority, resolveConnect } from '../route/resolve.ts';
 import type { Sidecar } from '../sidecar.ts';

@@ -5,7 +5,7 @@
 // the HTTP/1.1 server. Both servers call the SAME request handler: an HTTP/2
 // request is presented in the shape the steps read (flat raw headers with a
 // Host, no pseudo-headers). See docs/architecture.md ("The front door").
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';

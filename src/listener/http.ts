@@ -6,11 +6,11 @@
 // the parser rejects only after the head, an expectation, a CONNECT where no
 // tunnel is offered) gets a flagged, counted reply: never a silent close.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from '../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ProxyError } from '../errors.ts';
 import { requestMalformed } from '../forward/call.ts';
+import { createServer } from '../runtime/node-http.ts';
 import type { Sidecar } from '../sidecar.ts';
 import { connectRefusal } from './connect.ts';
 import { parserError, replyError, writeRawError } from './rescue.ts';

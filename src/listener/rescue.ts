@@ -3,13 +3,13 @@
 // status, `x-meshlet-error` flag, small JSON body (docs/architecture.md, "Errors");
 // a gRPC call gets the table's gRPC status instead (grpc/reply.ts).
 import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from '../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import { grpcStatusOf, ProxyError, toProxyError } from '../errors.ts';
 import { cutDownstream } from '../forward/downstream.ts';
 import { sendGrpcError } from '../grpc/reply.ts';
 import { isGrpc } from '../grpc/request.ts';
 import { GRPC_STATUS, grpcCodeOfConstant } from '../grpc/status.ts';
+import { STATUS_CODES } from '../runtime/node-http.ts';
 
 /** Runs a step that may refuse the request: its result, or the refusal as a ProxyError. */
 export function attempt<T>(step: () => T): T | ProxyError {

@@ -5,8 +5,8 @@
 // as Envoy's fault filter does: a request can be delayed and then aborted.
 // See docs/configuration.md ("Traffic policy", "fault").
 import { parseDuration } from '../config/duration.ts';
-import { GRPC_STATUS, type GrpcStatusCode, grpcStatusCode, grpcStatusOfHttp } from '../grpc/status.ts';
 import { FLAGS } from '../errors.ts';
+import { GRPC_STATUS, type GrpcStatusCode, grpcStatusCode, grpcStatusOfHttp } from '../grpc/status.ts';
 import { type Compiled, compiled, type PolicyIssue, percentProblem, thresholdOf } from './issue.ts';
 
 export interface RawFault {

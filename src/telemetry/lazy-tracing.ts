@@ -1,10 +1,11 @@
 // Tracing that costs nothing until a config names an OTLP endpoint: the
 // OpenTelemetry SDK and exporter (the largest dependencies) are imported only
 // then, and a later reload can turn them on or off.
+
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RandomSource } from '../route/pick.ts';
 import type { Logger } from './log.ts';
 import { noopTracing } from './noop.ts';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { MeshTracing, SpanHandle, SpanKindName } from './types.ts';
 
 export class LazyTracing implements MeshTracing {

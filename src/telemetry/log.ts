@@ -2,7 +2,7 @@
 // as a word and the time in ISO 8601, as log collectors expect. Disabled
 // levels are no-ops, so debug calls on the request path cost a property check;
 // the level changes at run time on the admin port (admin/logging.ts).
-import { pino, type Logger, stdTimeFunctions } from 'pino';
+import { type Logger, pino, stdTimeFunctions } from 'pino';
 
 export type { Logger };
 

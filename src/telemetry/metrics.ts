@@ -3,8 +3,8 @@
 // series.ts (the series library), recorder.ts (request series),
 // mesh.ts (the other counters), exposition.ts (registry and formats).
 import type { Registry } from 'prom-client';
-import { createExposition } from './metrics/exposition.ts';
 import { createBalanceMetrics } from './metrics/balance.ts';
+import { createExposition } from './metrics/exposition.ts';
 import { createMeshCounters } from './metrics/mesh.ts';
 import { createRecorders, createRequestFamilies } from './metrics/recorder.ts';
 import type { MeshMetrics } from './types.ts';

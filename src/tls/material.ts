@@ -3,7 +3,7 @@
 // rotated files are picked up without a restart, new handshakes use them,
 // established connections keep theirs. A bad or half-written rotation is
 // rejected and the previous material keeps serving.
-import { constants as cryptoConstants, createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';

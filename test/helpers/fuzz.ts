@@ -3,7 +3,7 @@
 // marks its own replies, and a sidecar that is restarted when an input killed
 // it (so shrinking keeps working). See docs/testing.md.
 import assert from 'node:assert/strict';
-import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import fc from 'fast-check';
 import { type RunningSidecar, type SidecarOptions, startServer, startSidecar } from './mesh.ts';

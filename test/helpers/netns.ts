@@ -9,8 +9,8 @@
 //   const p = ns.spawn(NODE, ['-e', code], { uid: 1337 });
 //   await destroyAllNetns();                 // in after(): kills and deletes all
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { EventEmitter, once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { chmodSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';

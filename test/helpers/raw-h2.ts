@@ -2,7 +2,7 @@
 // (rapid resets, SETTINGS and PING floods), shared by the unit tests of the
 // h2 server and the abuse tests against a live sidecar.
 import { once } from 'node:events';
-import { connect as h2connect, constants } from 'node:http2';
+import { constants, connect as h2connect } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import { H2_PREFACE } from '../../src/listener/server/preface.ts';
 

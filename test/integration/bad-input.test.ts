@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { rawExchange, type RunningSidecar, serviceYaml, startServer, startSidecar } from '../helpers/mesh.ts';
+import { type RunningSidecar, rawExchange, serviceYaml, startServer, startSidecar } from '../helpers/mesh.ts';
 
 describe('bad input', () => {
   let upstream: Awaited<ReturnType<typeof startServer>>;

@@ -5,17 +5,17 @@
 // contrast), outlier ejection and return, every endpoint down, DNS changes,
 // the circuit breaker and the retry budget (docs/configuration.md, "Balancing").
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import type { EndpointsSnapshot } from '../../src/balance/snapshot.ts';
 import { type DnsServer, dnsmasqMissing, startDnsmasq } from '../helpers/dnsmasq.ts';
 import { freePort, MAIN, NODE_FLAGS, type RunningSidecar, startSidecar } from '../helpers/mesh.ts';
-import type { EndpointsSnapshot } from '../../src/balance/snapshot.ts';
 
 const ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'] as const;
 const HOST = 'reviews-v1.mesh.test';

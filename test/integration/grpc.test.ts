@@ -9,18 +9,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
-  echoClient,
   type EchoServer,
   type EchoTestClient,
+  echoClient,
   grpc,
   type Msg,
   startEchoServer,
 } from '../helpers/grpc.ts';
 import { tempDir } from '../helpers/mesh.ts';
-import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import {
-  freePort,
   fqdn,
+  freePort,
   type MeshSidecar,
   metricSum,
   spiffe,
@@ -29,6 +28,7 @@ import {
   TestPki,
   waitFor,
 } from '../helpers/mtls.ts';
+import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 
 const STREAM_MESSAGES = 100_000;
 const BIDI_ROUND_TRIPS = 10_000;

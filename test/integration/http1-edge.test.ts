@@ -6,11 +6,11 @@
 // over HTTP/1.1.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer as createNetServer, connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { rawExchange, type RunningSidecar, startServer, startSidecar } from '../helpers/mesh.ts';
+import { type RunningSidecar, rawExchange, startServer, startSidecar } from '../helpers/mesh.ts';
 import { metricSum } from '../helpers/mtls.ts';
 
 const run = promisify(execFile);

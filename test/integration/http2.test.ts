@@ -7,22 +7,22 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer as createH1Server, type IncomingMessage } from 'node:http';
 import {
   constants,
-  connect as h2connect,
   createServer as createH2Server,
   type Http2ServerRequest,
+  connect as h2connect,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
 import { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { tempDir } from '../helpers/mesh.ts';
 import { freePort, type MeshSidecar, startMeshSidecar, TestPki } from '../helpers/mtls.ts';
-import { writeFileSync } from 'node:fs';
 
 const run = promisify(execFile);
 

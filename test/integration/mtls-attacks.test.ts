@@ -18,16 +18,16 @@ import {
   httpRequest,
   type MeshSidecar,
   metricSum,
+  prepareMesh,
+  reviewsRatingsPayments,
   spiffe,
   startMeshSidecars,
-  stopMesh,
   startRecordingApp,
   statusOf,
+  stopMesh,
   TestPki,
   tlsExchange,
   waitFor,
-  prepareMesh,
-  reviewsRatingsPayments,
 } from '../helpers/mtls.ts';
 
 type App = Awaited<ReturnType<typeof startRecordingApp>>;

@@ -14,15 +14,15 @@ import {
   httpRequest,
   type MeshSidecar,
   metricSum,
+  prepareMesh,
   spiffe,
   startMeshSidecars,
-  stopMesh,
   startRecordingApp,
   statusOf,
+  stopMesh,
   TestPki,
   tlsExchange,
   waitFor,
-  prepareMesh,
 } from '../helpers/mtls.ts';
 
 type App = Awaited<ReturnType<typeof startRecordingApp>>;

@@ -12,14 +12,14 @@ import {
   headerOf,
   type MeshSidecar,
   metricSum,
-  spiffe,
-  startMeshSidecars,
-  stopMesh,
-  statusOf,
-  TestPki,
-  tlsExchange,
   prepareMesh,
   reviewsRatingsPayments,
+  spiffe,
+  startMeshSidecars,
+  statusOf,
+  stopMesh,
+  TestPki,
+  tlsExchange,
 } from '../helpers/mtls.ts';
 
 /** An app that accepts WebSocket upgrades (101, then closes) and records their headers. */

@@ -10,8 +10,8 @@
 // sampling 1 → collector unreachable.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';

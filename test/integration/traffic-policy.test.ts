@@ -21,13 +21,13 @@ import {
   callVia,
   type MeshSidecar,
   metricSum,
+  prepareMesh,
   spiffe,
   startMeshSidecars,
   startRecordingApp,
   stopMesh,
   TestPki,
   waitFor,
-  prepareMesh,
 } from '../helpers/mtls.ts';
 
 const agent = new Agent({ connections: 64, keepAliveTimeout: 4000 });

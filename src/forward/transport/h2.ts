@@ -16,16 +16,16 @@
 // - `connect` has undici's connector shape: the mesh mTLS connector (SPIFFE
 //   verification) plugs in as is, provided it offers ALPN `h2`.
 import {
-  connect as h2connect,
   type ClientHttp2Session,
   type ClientHttp2Stream,
   constants,
+  connect as h2connect,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
 } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { buildConnector, Dispatcher } from 'undici';
 import { isGrpc } from '../../grpc/request.ts';
 

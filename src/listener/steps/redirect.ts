@@ -3,12 +3,12 @@
 // request as the app sent it; nothing is forwarded. See docs/configuration.md
 // ("Traffic policy", "redirect").
 import type { ServerResponse } from 'node:http';
-import { STATUS_CODES } from '../../runtime/node-http.ts';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ResponseFlags } from '../../errors.ts';
 import { type CompiledRedirect, redirectLocation } from '../../policy/redirect.ts';
 import type { OutboundTarget } from '../../route/resolve.ts';
+import { STATUS_CODES } from '../../runtime/node-http.ts';
 import { replyError, writeRawError } from '../rescue.ts';
 import { closeIfBodyUnread } from './reply.ts';
 

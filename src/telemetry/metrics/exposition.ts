@@ -2,7 +2,7 @@
 // default Node process metrics, and formats Prometheus text or, when the
 // scraper asks for it, OpenMetrics with exemplars.
 import { createRequire } from 'node:module';
-import type { Counter as PromCounter, OpenMetricsContentType, Registry } from 'prom-client';
+import type { OpenMetricsContentType, Counter as PromCounter, Registry } from 'prom-client';
 import type { Family, FamilySnapshot } from './series.ts';
 
 // prom-client's package index loads every default metric, and its CPU counter

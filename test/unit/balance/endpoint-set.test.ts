@@ -6,8 +6,8 @@ import {
   EndpointRegistry,
   EndpointSet,
 } from '../../../src/balance/endpoint-set.ts';
-import { ProxyError } from '../../../src/errors.ts';
 import { endpointAddress } from '../../../src/discovery/address.ts';
+import { ProxyError } from '../../../src/errors.ts';
 import { loopbackEndpoints, ManualClock, seeded, simulate } from './sim.ts';
 
 function makeSet(n: number, policy: Partial<BalancePolicy> = {}, seed = 1) {

@@ -1,8 +1,9 @@
 // Deterministic drivers for the balancing tests: a seeded random source and a
 // closed-loop load simulation on a virtual clock.
-import { ProxyError } from '../../../src/errors.ts';
+
 import type { EndpointSet } from '../../../src/balance/endpoint-set.ts';
 import { endpointAddress } from '../../../src/discovery/address.ts';
+import { ProxyError } from '../../../src/errors.ts';
 
 /** mulberry32: a small seeded PRNG in [0, 1). */
 export function seeded(seed: number): () => number {

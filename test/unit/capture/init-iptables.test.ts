@@ -2,8 +2,8 @@
 // over defaults) and its dry run, which prints without touching the kernel.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { captureOptionsFrom } from '../../../src/cli/init-iptables.ts';
 
 const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));

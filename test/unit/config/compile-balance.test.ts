@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BALANCE_DEFAULTS } from '../../../src/balance/endpoint-set.ts';
-import { formatIssue, loadMeshText } from '../../../src/config/load.ts';
 import { compileBalance, compileEndpoints, compileGuard } from '../../../src/config/compile-balance.ts';
 import { CompileError } from '../../../src/config/compile-error.ts';
+import { formatIssue, loadMeshText } from '../../../src/config/load.ts';
 
 const SELF = { service: 't', workload: 't', namespace: 'default', version: 'v1', serviceAccount: 't' };
 

@@ -4,13 +4,13 @@ import { after, before, describe, it, mock } from 'node:test';
 import fc from 'fast-check';
 import { EndpointSet } from '../../../src/balance/endpoint-set.ts';
 import type { EndpointAddress } from '../../../src/discovery/address.ts';
-import { ProxyError } from '../../../src/errors.ts';
 import {
   DnsDiscovery,
   type DnsResolver,
   dnsServersFromEnv,
   type RecordWithTtl,
 } from '../../../src/discovery/dns.ts';
+import { ProxyError } from '../../../src/errors.ts';
 import { type DnsServer, dnsmasqMissing, startDnsmasq } from '../../helpers/dnsmasq.ts';
 import { seeded } from '../balance/sim.ts';
 

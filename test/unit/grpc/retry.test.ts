@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import {
-  connect as h2connect,
   createServer as createH2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  connect as h2connect,
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';

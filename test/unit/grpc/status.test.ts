@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import fc from 'fast-check';
 import { status as grpcJsStatus } from '@grpc/grpc-js';
+import fc from 'fast-check';
 import {
   GRPC_STATUS,
   grpcStatusCode,

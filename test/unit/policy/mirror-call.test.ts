@@ -7,8 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { ProxyError } from '../../../src/errors.ts';
 import { createH1Pool, type H1Pool } from '../../../src/forward/transport/h1.ts';
 import { singleEndpoint } from '../../../src/forward/upstream.ts';
-import { type MirrorOutcome, sendMirror } from '../../../src/policy/mirror-call.ts';
 import { MirrorGate, MirrorTee, mirrorRequestHeaders } from '../../../src/policy/mirror.ts';
+import { type MirrorOutcome, sendMirror } from '../../../src/policy/mirror-call.ts';
 
 interface Seen {
   headers: http.IncomingHttpHeaders;

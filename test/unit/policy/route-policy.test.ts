@@ -4,8 +4,8 @@ import {
   compileRoutePolicy,
   NO_POLICY,
   type RawRoutePolicy,
-  type RoutePolicyContext,
   type RoutePolicy,
+  type RoutePolicyContext,
   withServiceDefaults,
 } from '../../../src/policy/route-policy.ts';
 

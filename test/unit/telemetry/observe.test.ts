@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadMeshText } from '../../../src/config/load.ts';
+import { AccessLog } from '../../../src/telemetry/access-log.ts';
 import {
   inboundLabels,
   MAX_LABEL_SETS,
@@ -8,7 +9,6 @@ import {
   parseSource,
   RecorderCache,
 } from '../../../src/telemetry/labels.ts';
-import { AccessLog } from '../../../src/telemetry/access-log.ts';
 import { observe, recordRefused } from '../../../src/telemetry/observe.ts';
 import { recordingLog, recordingMetrics, recordingTracing } from '../../helpers/telemetry-fakes.ts';
 

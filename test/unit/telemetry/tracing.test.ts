@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTracing } from '../../../src/telemetry/tracing.ts';
 import { TRACE_HEADERS } from '../../../src/telemetry/tracing/propagation.ts';
+import { createTracing } from '../../../src/telemetry/tracing.ts';
 import type { MeshTracing } from '../../../src/telemetry/types.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
 

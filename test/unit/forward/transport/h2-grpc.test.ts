@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { constants, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { type AddressInfo, createServer as netServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { H2Client, type H2ClientOptions } from '../../../../src/forward/transport/h2.ts';
 import { sendGrpcError } from '../../../../src/grpc/reply.ts';

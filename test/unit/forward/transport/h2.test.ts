@@ -12,8 +12,8 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { createServer as createNetServer } from 'node:net';
+import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Dispatcher } from 'undici';

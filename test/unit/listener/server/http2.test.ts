@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { type ClientHttp2Session, connect as h2connect, constants } from 'node:http2';
+import { type ClientHttp2Session, constants, connect as h2connect } from 'node:http2';
 import { type AddressInfo, createServer as netServer, type Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { type TLSSocket, createServer as tlsServer } from 'node:tls';
 import { promisify } from 'node:util';
-import { createServer as tlsServer, type TLSSocket } from 'node:tls';
 import {
   ALPN_PROTOCOLS,
   createH2Server,

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
-import type { CompiledMesh } from '../../../../src/config/types.ts';
 import { loadMeshText } from '../../../../src/config/load.ts';
+import type { CompiledMesh } from '../../../../src/config/types.ts';
 import { createRateLimitStep } from '../../../../src/listener/steps/rate-limit.ts';
 
 const SELF = { service: 'api', workload: 'api', namespace: 'default', version: 'v1', serviceAccount: 'api' };

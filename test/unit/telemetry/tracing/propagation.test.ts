@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { extractParent, injectSpan, TRACE_HEADERS } from '../../../../src/telemetry/tracing/propagation.ts';
 
 const TID = '4bf92f3577b34da6a3ce929d0e0e4736';
