@@ -54,11 +54,7 @@ export function compileMesh(raw: RawMesh, meta: CompileMeta): CompiledMesh {
  * service a step: the caller decides by the clock when to yield, and 25 cold
  * services took up to 46 ms before V8 had optimized anything.
  */
-export function* compileMeshSteps(
-  raw: RawMesh,
-  meta: CompileMeta,
-  slice = 1,
-): Generator<void, CompiledMesh> {
+export function* compileMeshSteps(raw: RawMesh, meta: CompileMeta, slice = 1): Generator<void, CompiledMesh> {
   const trustDomain = raw.trustDomain ?? 'cluster.local';
   const mtls = raw.mtls ?? 'permissive';
   const rawServices = raw.services ?? {};
