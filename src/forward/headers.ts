@@ -2,7 +2,7 @@
 // ([name, value, name, value, ...]) so nothing builds header objects per request.
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus ones undici must set itself. */
-const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',

@@ -4,6 +4,7 @@
 // Names are case-insensitive and written lower-case. Headers that frame the
 // message, route it or carry identity cannot be touched this way: compile
 // rejects them. See docs/configuration.md ("Traffic policy", "headers").
+import { HOP_BY_HOP, IDENTITY_HEADERS } from '../forward/headers.ts';
 import { type Compiled, compiled, type PolicyIssue } from './issue.ts';
 
 export interface RawHeaderRewrite {
@@ -48,20 +49,12 @@ function protectedHeaderReason(lowerName: string): string | undefined {
 
 const HOP = 'hop-by-hop headers belong to one connection (RFC 9110 §7.6.1)';
 const IDENTITY = 'set by the sidecars from the verified connection; a route must not forge it';
+// The forward core's own lists, so a header it drops or guards can never be set by a route.
 const PROTECTED = new Map<string, string>([
-  ['connection', HOP],
-  ['keep-alive', HOP],
-  ['proxy-connection', HOP],
-  ['proxy-authenticate', HOP],
-  ['proxy-authorization', HOP],
-  ['te', HOP],
-  ['trailer', HOP],
-  ['transfer-encoding', HOP],
-  ['upgrade', HOP],
-  ['expect', HOP],
+  ...[...HOP_BY_HOP].map((name): [string, string] => [name, HOP]),
   ['content-length', 'content-length frames the body; the proxy keeps it true'],
   ['host', 'host routes the request; use rewrite.host'],
-  ['x-forwarded-client-cert', IDENTITY],
+  ...[...IDENTITY_HEADERS].map((name): [string, string] => [name, IDENTITY]),
   ['x-forwarded-for', IDENTITY],
   ['x-forwarded-proto', IDENTITY],
 ]);
