@@ -5,6 +5,17 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { H2_PREFACE, peekH2Preface, sniffH2Preface } from '../../../../src/listener/server/preface.ts';
 
+/** A loopback connection: the listening server, the client end and the accepted socket. */
+async function connectedPair() {
+  const server = netServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
+  const [socket] = await accepted;
+  return { server, client, socket };
+}
+
 describe('sniffH2Preface', () => {
   test('every strict prefix of the preface is `more`, the whole preface (and anything after) is `h2`', () => {
     assert.equal(sniffH2Preface(Buffer.alloc(0)), 'more');
@@ -39,12 +50,7 @@ describe('sniffH2Preface', () => {
 
 describe('peekH2Preface on a real socket', () => {
   test('a preface split across reads is recognised and given back whole', async () => {
-    const server = netServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
-    const [socket] = await accepted;
+    const { server, client, socket } = await connectedPair();
     const peek = peekH2Preface(socket, 2000);
     for (const piece of [H2_PREFACE.subarray(0, 3), H2_PREFACE.subarray(3, 17), H2_PREFACE.subarray(17)]) {
       client.write(piece);
@@ -60,12 +66,7 @@ describe('peekH2Preface on a real socket', () => {
   });
 
   test('an HTTP/1.1 request line decides at its first differing byte, and the bytes are kept', async () => {
-    const server = netServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
-    const [socket] = await accepted;
+    const { server, client, socket } = await connectedPair();
     const peek = peekH2Preface(socket, 5000);
     client.write('PUT / HTTP/1.1\r\n');
     const started = Date.now();
@@ -79,12 +80,7 @@ describe('peekH2Preface on a real socket', () => {
   });
 
   test('a client that closes mid-preface is not h2, and what it sent is kept', async () => {
-    const server = netServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = netConnect((server.address() as AddressInfo).port, '127.0.0.1');
-    const [socket] = await accepted;
+    const { server, client, socket } = await connectedPair();
     const peek = peekH2Preface(socket, 5000);
     client.end(H2_PREFACE.subarray(0, 10));
     const { h2, head } = await peek;
