@@ -1,14 +1,18 @@
 // Balancing in the running sidecar: one endpoint registry and one DNS
-// discovery per process, fed from every published config. Each version's
-// endpoint set follows its source (DNS for a name, a static list for an IP
-// literal or `endpoints:`); the state of an endpoint survives reloads keyed by
-// version and address. The canary guards of routes live here too. The
-// outbound listener asks this module for a request's Upstream and for the
-// guard's say on its version. See docs/architecture.md ("Choosing an endpoint").
+// discovery per process, fed from every published config. A version's
+// balancing state (its endpoint set, breaker, retry budget and counters) is
+// made on the first request that picks it, not for every version a config
+// lists: a large registry costs little until its services get traffic. The
+// state survives reloads keyed by service/version and address, and goes when
+// the config drops the version. Discovery of a DNS-named version starts when
+// the config is applied, so its first request already has its endpoints. The
+// canary guards of routes live here too. The outbound listener asks this
+// module for a request's Upstream and for the guard's say on its version. See
+// docs/architecture.md ("Choosing an endpoint").
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { CompiledMesh, CompiledRoute, VersionTarget } from '../config/types.ts';
-import type { EndpointAddress } from '../discovery/address.ts';
-import { DnsDiscovery } from '../discovery/dns.ts';
+import type { CompiledMesh, CompiledRoute, CompiledService, VersionTarget } from '../config/types.ts';
+import { type EndpointAddress, endpointAddress, ipFamily } from '../discovery/address.ts';
+import { DnsDiscovery, type DnsResolver } from '../discovery/dns.ts';
 import { type EndpointSource, StaticSource } from '../discovery/source.ts';
 import { BalancedUpstream, type EndpointNote, type VersionBalance } from '../forward/balanced-upstream.ts';
 import type { CallDone } from '../forward/call.ts';
@@ -16,21 +20,31 @@ import type { UpstreamPools } from '../forward/pools.ts';
 import type { OutboundTarget } from '../route/resolve.ts';
 import type { Logger } from '../telemetry/log.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';
-import { type EjectionEvent, EndpointRegistry } from './endpoint-set.ts';
+import { type EjectionEvent, EndpointRegistry, type VersionEndpointsSnapshot } from './endpoint-set.ts';
 import { type CanaryGuard, CanaryGuards, type GuardTrip } from './guard.ts';
-import { type EndpointsSnapshot, endpointsSnapshot } from './snapshot.ts';
+import { type EndpointsSnapshot, endpointsSnapshot, idleSnapshot } from './snapshot.ts';
 
 export interface BalancingOptions {
   readonly metrics: MeshMetrics;
   readonly log: Logger;
   /** MESHLET_DNS_SERVERS, parsed; null: the system's resolvers. */
   readonly dnsServers: readonly string[] | null;
+  /** Replaces the DNS resolver (tests). */
+  readonly dnsResolver?: DnsResolver;
 }
 
 interface Feed {
   readonly signature: string;
   readonly source: EndpointSource;
   readonly unsubscribe: () => void;
+  /** The source has given its first answer (or failed to): an empty set now means no endpoints. */
+  settled: boolean;
+}
+
+/** A version's balancing state, made on its first request. */
+interface Live extends VersionBalance {
+  /** The destination_service label of its series (the FQDN, as on the request series). */
+  readonly fqdn: string;
 }
 
 interface RouteGuard {
@@ -53,14 +67,18 @@ export class Balancing {
   readonly dns: DnsDiscovery;
   readonly #metrics: MeshMetrics;
   readonly #log: Logger;
+  /** By `service/version`: DNS-named versions of the config, and every version with state. */
   readonly #feeds = new Map<string, Feed>();
   readonly #guards = new CanaryGuards();
+  /** By `service/version`: the versions that have had a request. Bounded by the config. */
+  readonly #live = new Map<string, Live>();
   /** By compiled object, so a request finds its version's state without building a key. */
-  #versions = new WeakMap<VersionTarget, VersionBalance>();
+  #versions = new WeakMap<VersionTarget, Live>();
+  /** The service of each version of the config being applied (those its pass has reached). */
+  #owners = new WeakMap<VersionTarget, CompiledService>();
+  #mesh: CompiledMesh | null = null;
   #routeGuards = new WeakMap<CompiledRoute, RouteGuard>();
   #guardList: RouteGuard[] = [];
-  /** `service/version` → destination_service label (the FQDN, as on the request series). */
-  #fqdn = new Map<string, string>();
   /** Gauges set to 1, so a reset can set them back to 0. */
   #trippedGauges = new Map<string, [string, string, string]>();
   /** Counts applyInSlices passes: a newer config abandons an older pass. */
@@ -72,23 +90,23 @@ export class Balancing {
     this.registry = new EndpointRegistry({ onEjection: (e) => this.#ejected(e) });
     this.dns = new DnsDiscovery({
       servers: opts.dnsServers,
+      ...(opts.dnsResolver && { resolver: opts.dnsResolver }),
       onProblem: (host, message) => opts.log.warn({ host, problem: message }, 'endpoint discovery'),
     });
     opts.metrics.balance.endpoints(() => this.#endpointCounts());
   }
 
-  /** Follows a newly published config at once: sets, their sources and the route guards (start-up). */
+  /** Follows a newly published config at once: state carried over, DNS discovery, route guards (start-up). */
   apply(mesh: CompiledMesh): void {
     const steps = this.#applySteps(mesh);
     while (!steps.next().done);
   }
 
   /**
-   * apply() for a hot reload, giving the event loop back every few ms: with
-   * thousands of versions the sets and sources take hundreds of ms to build.
-   * Until its turn comes, a version of the new config is forwarded to its
-   * host as one endpoint (upstream() answers null); a newer config abandons
-   * this one part-way, and its own pass finishes the work.
+   * apply() for a hot reload, giving the event loop back every few ms. Until
+   * its turn comes, a version of the new config is forwarded to its host as
+   * one endpoint (upstream() answers null); a newer config abandons this one
+   * part-way, and its own pass finishes the work.
    */
   async applyInSlices(mesh: CompiledMesh, sliceMs = 5): Promise<void> {
     const generation = ++this.#generation;
@@ -103,31 +121,69 @@ export class Balancing {
   }
 
   *#applySteps(mesh: CompiledMesh): Generator<void, void> {
-    const keys: string[] = [];
-    const versions = new WeakMap<VersionTarget, VersionBalance>();
-    const fqdn = new Map<string, string>();
-    // Published as it fills: each version is balanced from the moment its set is ready.
+    const keys = new Set<string>();
+    const owners = new WeakMap<VersionTarget, CompiledService>();
+    const versions = new WeakMap<VersionTarget, Live>();
+    // Published as it fills: each version is balanced from the moment its pass reaches it.
+    this.#owners = owners;
     this.#versions = versions;
+    this.#mesh = mesh;
     for (const service of mesh.services.values()) {
       for (const version of service.versions.values()) {
         const key = `${service.name}/${version.name}`;
-        keys.push(key);
-        fqdn.set(key, service.fqdn);
-        const set = this.registry.set(service.name, version.name, service.balance);
-        this.#feed(key, version, (endpoints) => set.update(endpoints));
-        versions.set(version, { set, counters: this.#metrics.balance.version(service.fqdn, version.name) });
+        keys.add(key);
+        owners.set(version, service);
+        const live = this.#live.get(key);
+        if (live !== undefined) versions.set(version, this.#carry(key, live, service, version));
+        else if (dnsNamed(version)) this.#feed(key, version);
+        else this.#closeFeed(key);
         yield;
       }
     }
-    for (const [key, feed] of this.#feeds) {
-      if (fqdn.has(key)) continue;
-      feed.unsubscribe();
-      feed.source.close();
-      this.#feeds.delete(key);
+    for (const key of this.#feeds.keys()) if (!keys.has(key)) this.#closeFeed(key);
+    // A version the config dropped: its series go now, its set drains (registry.retain).
+    for (const [key, live] of this.#live) {
+      if (keys.has(key)) continue;
+      this.#live.delete(key);
+      this.#metrics.balance.forget(live.fqdn, live.set.version);
     }
-    this.registry.retain(keys);
-    this.#fqdn = fqdn;
+    this.registry.retain(this.#live.keys());
     this.#applyGuards(mesh);
+  }
+
+  /** A version with state in the config being applied: the new policy, source and labels, the same set. */
+  #carry(key: string, live: Live, service: CompiledService, version: VersionTarget): Live {
+    this.registry.set(service.name, version.name, service.balance);
+    this.#feed(key, version);
+    if (live.fqdn === service.fqdn) return live;
+    this.#metrics.balance.forget(live.fqdn, version.name);
+    const next: Live = {
+      set: live.set,
+      counters: this.#metrics.balance.version(service.fqdn, version.name),
+      fqdn: service.fqdn,
+    };
+    this.#live.set(key, next);
+    return next;
+  }
+
+  /** A version's state on its first request; null: not in the config, or its name not answered yet. */
+  #start(version: VersionTarget): Live | null {
+    const service = this.#owners.get(version);
+    if (service === undefined) return null;
+    const key = `${service.name}/${version.name}`;
+    let live = this.#live.get(key);
+    if (live === undefined) {
+      const feed = this.#feed(key, version);
+      const endpoints = feed.source.current();
+      // A reload's new name, still being looked up: the host as one endpoint (the system's lookup) rather than a 503.
+      if (!feed.settled && endpoints.length === 0) return null;
+      const set = this.registry.set(service.name, version.name, service.balance);
+      set.update(endpoints);
+      live = { set, counters: this.#metrics.balance.version(service.fqdn, version.name), fqdn: service.fqdn };
+      this.#live.set(key, live);
+    }
+    this.#versions.set(version, live);
+    return live;
   }
 
   /** Settles once every source has its first answer, or after `ms`. */
@@ -179,13 +235,27 @@ export class Balancing {
     peerId: string | null,
     note: EndpointNote | null,
   ): BalancedUpstream | null {
-    const v = this.#versions.get(version);
-    return v === undefined ? null : new BalancedUpstream(v, pools, peerId, note);
+    const v = this.#versions.get(version) ?? this.#start(version);
+    return v === null ? null : new BalancedUpstream(v, pools, peerId, note);
   }
 
-  /** The admin port's /endpoints. */
+  /** The admin port's /endpoints: every version of the config, and those still draining. */
   endpoints(): EndpointsSnapshot {
-    return endpointsSnapshot(this.registry);
+    return endpointsSnapshot(this.registry, this.#idleVersions());
+  }
+
+  /** Versions without state, as a fresh set of their known endpoints would show them. */
+  *#idleVersions(): Generator<VersionEndpointsSnapshot> {
+    const mesh = this.#mesh;
+    if (mesh === null) return;
+    for (const service of mesh.services.values()) {
+      for (const version of service.versions.values()) {
+        const key = `${service.name}/${version.name}`;
+        if (this.#live.has(key)) continue;
+        const known = this.#feeds.get(key)?.source.current() ?? listed(version) ?? [];
+        yield idleSnapshot(service.name, version.name, service.balance.loadBalancer, known);
+      }
+    }
   }
 
   /** Guards and their tripped versions, for /config. */
@@ -211,28 +281,41 @@ export class Balancing {
     this.dns.close();
   }
 
-  /** Keeps a version's source when it names the same endpoints; opens the new one before closing the old (a shared DNS lookup keeps its answer). */
-  #feed(key: string, version: VersionTarget, update: (endpoints: readonly EndpointAddress[]) => void): void {
+  /**
+   * A version's source: kept when it names the same endpoints, else the new
+   * one is opened before the old is closed (a shared DNS lookup keeps its
+   * answer) and the version's set, if it has one, takes the new endpoints.
+   */
+  #feed(key: string, version: VersionTarget): Feed {
+    const list = listed(version);
     const signature =
-      version.endpoints === null
+      list === null
         ? `dns ${version.host} ${version.port}`
-        : `static ${version.endpoints.map((e) => e.authority).join(' ')}`;
+        : `static ${list.map((e) => e.authority).join(' ')}`;
     const old = this.#feeds.get(key);
-    if (old?.signature === signature) {
-      update(old.source.current());
-      return;
-    }
-    const source =
-      version.endpoints === null
-        ? this.dns.source(version.host, version.port)
-        : new StaticSource(version.endpoints);
-    const unsubscribe = source.subscribe(update);
-    update(source.current());
-    this.#feeds.set(key, { signature, source, unsubscribe });
+    if (old?.signature === signature) return old;
+    const source = list === null ? this.dns.source(version.host, version.port) : new StaticSource(list);
+    const unsubscribe = source.subscribe((endpoints) => this.#live.get(key)?.set.update(endpoints));
+    const feed: Feed = { signature, source, unsubscribe, settled: list !== null };
+    if (!feed.settled)
+      void source.ready.then(() => {
+        feed.settled = true;
+      });
+    this.#feeds.set(key, feed);
+    this.#live.get(key)?.set.update(source.current());
     if (old !== undefined) {
       old.unsubscribe();
       old.source.close();
     }
+    return feed;
+  }
+
+  #closeFeed(key: string): void {
+    const feed = this.#feeds.get(key);
+    if (feed === undefined) return;
+    feed.unsubscribe();
+    feed.source.close();
+    this.#feeds.delete(key);
   }
 
   #applyGuards(mesh: CompiledMesh): void {
@@ -298,8 +381,7 @@ export class Balancing {
   }
 
   #ejected(e: EjectionEvent): void {
-    const service = this.#fqdn.get(e.set.key) ?? e.set.service;
-    this.#metrics.balance.version(service, e.set.version).ejection();
+    this.#live.get(e.set.key)?.counters.ejection();
     this.#log.warn(
       {
         service: e.set.service,
@@ -316,11 +398,22 @@ export class Balancing {
     for (const set of this.registry.sets()) {
       const c = set.counts();
       yield {
-        service: this.#fqdn.get(set.key) ?? set.service,
+        service: this.#live.get(set.key)?.fqdn ?? set.service,
         version: set.version,
         healthy: c.healthy,
         ejected: c.ejected,
       };
     }
   }
+}
+
+/** A DNS name to look up (no `endpoints:`, a host that is not an IP literal). */
+function dnsNamed(version: VersionTarget): boolean {
+  return version.endpoints === null && ipFamily(version.host) === 0;
+}
+
+/** The endpoints the config names itself: `endpoints:`, or a host that is an IP literal; null: a name. */
+function listed(version: VersionTarget): readonly EndpointAddress[] | null {
+  if (version.endpoints !== null) return version.endpoints;
+  return ipFamily(version.host) === 0 ? null : [endpointAddress(version.host, version.port)];
 }

@@ -1,7 +1,9 @@
 // The balancing series (docs/observability.md): endpoints by state, outlier
 // ejections, circuit-breaker overflows, retries by outcome and the canary
-// guard. Per-version counters are made once per version and then mutated in
-// place; the endpoint gauge is read from the endpoint sets at scrape time.
+// guard. Per-version counters are made on a version's first request (the
+// balancing code asks for them then) and mutated in place; a version the
+// config drops loses them. The endpoint gauge is read from the endpoint sets
+// at scrape time.
 import type { Overflow } from '../../balance/breaker.ts';
 import { type CounterSeries, type Family, ValueFamily } from './series.ts';
 
@@ -25,6 +27,8 @@ export interface EndpointCounts {
 export interface BalanceMetrics {
   /** The counters of a version (labels destination_service, destination_version); the same object each time. */
   version(service: string, version: string): VersionCounters;
+  /** Drops a version's counters and their series: the config no longer lists it. */
+  forget(service: string, version: string): void;
   /** meshlet_canary_guard_tripped: 1 while tripped, 0 once reset. */
   canaryGuard(service: string, route: string, version: string, tripped: boolean): void;
   /** Where meshlet_endpoints is read from at each scrape. */
@@ -35,6 +39,7 @@ const NOOP_COUNTERS: VersionCounters = { ejection() {}, overflow() {}, retry() {
 
 export const noopBalanceMetrics: BalanceMetrics = {
   version: () => NOOP_COUNTERS,
+  forget() {},
   canaryGuard() {},
   endpoints() {},
 };
@@ -70,8 +75,10 @@ export function createBalanceMetrics(add: <T extends Family>(family: T) => T): B
   const guard = add(
     new ValueFamily('meshlet_canary_guard_tripped', 'Canary guard: 1 while a version is tripped.', 'gauge'),
   );
-  // Bounded by the config: one entry per service version it lists (and kept across reloads).
+  // Bounded by the config: one entry per service version it lists that has had a request.
   const versions = new Map<string, VersionCounters>();
+  const OVERFLOWS: readonly Overflow[] = ['connections', 'pending', 'requests'];
+  const RETRIES: readonly RetryOutcome[] = ['success', 'failure', 'budget_exhausted'];
 
   return {
     version(service, version) {
@@ -103,6 +110,14 @@ export function createBalanceMetrics(add: <T extends Family>(family: T) => T): B
       };
       versions.set(key, counters);
       return counters;
+    },
+
+    forget(service, version) {
+      if (!versions.delete(`${service}\u0000${version}`)) return;
+      const base = { destination_service: service, destination_version: version };
+      ejections.remove(base);
+      for (const limit of OVERFLOWS) overflows.remove({ ...base, limit });
+      for (const outcome of RETRIES) retries.remove({ ...base, outcome });
     },
 
     canaryGuard(service, route, version, tripped) {

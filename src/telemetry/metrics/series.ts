@@ -69,6 +69,11 @@ export class ValueFamily {
     return s;
   }
 
+  /** Drops one series: its labels left the config (see docs/observability.md). */
+  remove(labels: Labels): void {
+    this.#series.delete(seriesKey(labels));
+  }
+
   /** Gauges with an identifying label (config hash) keep only the current series. */
   replaceAll(labels: Labels, value: number): void {
     this.#series.clear();
