@@ -18,6 +18,7 @@ import { serveTls } from '../listener/front-door.ts';
 import { createInboundListener } from '../listener/inbound.ts';
 import { createOutboundListener } from '../listener/outbound.ts';
 import { drainer } from '../runtime/drain.ts';
+import { startIdleGc } from '../runtime/idle-gc.ts';
 import { listen } from '../runtime/listen.ts';
 import { isReady, watchReadiness } from '../runtime/readiness.ts';
 import type { Sidecar } from '../sidecar.ts';
@@ -183,10 +184,12 @@ async function runSidecar(flags: RunFlags): Promise<number> {
     inboundTls,
   );
   let stopWatching = (): void => {};
+  let stopIdleGc = (): void => {};
   const drain = drainer(sidecar, [outbound, inbound], {
     drainMs,
     cleanup: async () => {
       stopWatching();
+      stopIdleGc();
       material.close();
       admin.close();
       balancing.close();
@@ -225,6 +228,11 @@ async function runSidecar(flags: RunFlags): Promise<number> {
 
   // Running: follow config edits, tell a primary when this worker can serve, drain on a signal.
   stopWatching = watchConfig({ file, self, store: config, log, metrics }, initial.text);
+  // Memory back to the system once traffic stops (runtime/idle-gc.ts).
+  stopIdleGc = startIdleGc({
+    onCollect: (before, after) =>
+      log.debug({ heapBeforeBytes: before, heapAfterBytes: after }, 'idle: collected the heap'),
+  }).stop;
   if (report !== null) watchReadiness(config, material, report);
   process.once('SIGTERM', quit);
   process.once('SIGINT', quit);

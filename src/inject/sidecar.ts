@@ -13,14 +13,13 @@ export const INJECTED_LABEL = 'meshlet.dev/injected';
 /**
  * How the proxy container starts node (the Dockerfile's ENTRYPOINT, spelled
  * out so the flag holds whatever the image's entrypoint is): a 1 MiB young
- * generation, external (Buffer) memory counted in V8's GC limits, and V8's
- * memory-saving heap sizing keep garbage out of RSS (docs/performance.md).
+ * generation and external (Buffer) memory counted in V8's GC limits keep
+ * garbage out of RSS (docs/performance.md).
  */
 export const PROXY_COMMAND: readonly string[] = Object.freeze([
   'node',
   '--max-semi-space-size=1',
   '--external-memory-accounted-in-global-limit',
-  '--optimize-for-size',
   '/app/bin/meshlet.js',
 ]);
 

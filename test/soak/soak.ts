@@ -441,8 +441,8 @@ function figuresOf(
   const mid = (opts.warmupSeconds + endT) / 2;
   // A full collection ran between two samples when the old space shrank (a
   // scavenge only adds to it). The used heap dropping by 15 % or more was the
-  // sign before, but V8 sized for memory (--optimize-for-size) keeps the heap
-  // within about 15 % of its floor, so that missed collections.
+  // sign before, but a heap V8 sizes for memory stays within about 15 % of
+  // its floor, so that missed collections.
   const floors = warm.filter((s, i) => {
     const before = warm[i - 1];
     return before !== undefined && s.oldSpace < before.oldSpace;

@@ -96,7 +96,6 @@ describe('bin/meshlet.js', () => {
     assert.deepEqual(r.seen.execArgv, [
       '--max-semi-space-size=1',
       '--external-memory-accounted-in-global-limit',
-      '--optimize-for-size',
     ]);
   });
 
@@ -130,7 +129,6 @@ describe('bin/meshlet.js', () => {
     const seen = JSON.parse(child.stdout);
     assert.ok(seen.execArgv.includes('--max-semi-space-size=1'), seen.execArgv);
     assert.ok(seen.execArgv.includes('--external-memory-accounted-in-global-limit'), seen.execArgv);
-    assert.ok(seen.execArgv.includes('--optimize-for-size'), seen.execArgv);
     assert.equal(seen.pid, child.pid, 'replaced in place, not a child process');
   });
 

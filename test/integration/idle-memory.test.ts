@@ -1,0 +1,73 @@
+// A sidecar gives its heap back once a burst of traffic is over
+// (src/runtime/idle-gc.ts): the collection is logged at debug level and RSS
+// falls below what the burst left.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { type RunningSidecar, serviceYaml, startServer, startSidecar } from '../helpers/mesh.ts';
+
+const MiB = 1024 * 1024;
+
+function rssOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return Number(line?.[1]) * 1024;
+}
+
+function collections(sidecar: RunningSidecar): Array<{ heapBeforeBytes: number; heapAfterBytes: number }> {
+  return sidecar
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('idle: collected the heap'))
+    .map((l) => JSON.parse(l));
+}
+
+describe('idle memory', () => {
+  let app: Awaited<ReturnType<typeof startServer>>;
+  let sidecar: RunningSidecar;
+  const body = 'x'.repeat(16 * 1024);
+
+  before(async () => {
+    app = await startServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end(body));
+    });
+    sidecar = await startSidecar({
+      configText: serviceYaml('bulk', { v1: app.port }, '      - split: { v1: 100 }'),
+      env: { MESHLET_LOG_LEVEL: 'debug' },
+    });
+  });
+  after(async () => {
+    await sidecar?.stop();
+    await app?.close();
+  });
+
+  it('collects after a burst once the loop is idle, and RSS falls', async () => {
+    // The first idle seconds after start-up collect the start-up garbage.
+    for (let i = 0; i < 50 && collections(sidecar).length === 0; i++) await sleep(100);
+    const atStart = collections(sidecar).length;
+    const agent = new Agent({ connections: 16 });
+    let left = 6000;
+    const worker = async () => {
+      while (left-- > 0) {
+        const r = await request(`http://127.0.0.1:${sidecar.outbound}/`, {
+          headers: { host: 'bulk' },
+          dispatcher: agent,
+        });
+        await r.body.text();
+        assert.equal(r.statusCode, 200);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    await agent.close();
+    const busyRss = rssOf(sidecar.proc.pid!);
+    for (let i = 0; i < 80 && collections(sidecar).length === atStart; i++) await sleep(100);
+    const seen = collections(sidecar);
+    assert.ok(seen.length > atStart, `no collection after the burst:\n${sidecar.output().slice(-2000)}`);
+    const last = seen.at(-1)!;
+    assert.ok(last.heapAfterBytes < last.heapBeforeBytes, JSON.stringify(last));
+    const idleRss = rssOf(sidecar.proc.pid!);
+    assert.ok(idleRss < busyRss - 2 * MiB, `RSS ${busyRss / MiB} -> ${idleRss / MiB} MiB`);
+  });
+});
