@@ -85,6 +85,7 @@ export function* compileMeshSteps(raw: RawMesh, meta: CompileMeta, slice = 1): G
   const hosts = new Map<string, CompiledService>();
   let compiledCount = 0;
   const regexes = new Map<string, StringMatcher>();
+  const shared: Shared = { responseHeaders: new Map(), retries: new Map() };
   for (const [name, svc] of Object.entries(rawServices)) {
     const compiled = collect(() =>
       compileService(name, svc, {
@@ -94,6 +95,7 @@ export function* compileMeshSteps(raw: RawMesh, meta: CompileMeta, slice = 1): G
         identities,
         streamIdleTimeoutMs,
         regexes,
+        shared,
       }),
     );
     if (++compiledCount % slice === 0) yield;
@@ -150,9 +152,22 @@ function podPolicy(
   });
 }
 
+/**
+ * Immutable parts many services compile to the same value, made once per
+ * load: a large registry repeats them thousands of times (BENCHMARKS.md, "A
+ * 2,000-service config").
+ */
+interface Shared {
+  /** By version name. */
+  responseHeaders: Map<string, readonly string[]>;
+  /** By the service's `retries` as JSON. */
+  retries: Map<string, RetryPolicy | null>;
+}
+
 interface ServiceContext {
   /** Regexes compiled so far in this load, by source: a pattern repeated across routes is compiled once. */
   regexes: Map<string, StringMatcher>;
+  shared: Shared;
   trustDomain: string;
   mtls: CompiledMesh['mtls'];
   self: SidecarIdentity;
@@ -196,8 +211,8 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
         name: version,
         host: host.startsWith('[') ? host.slice(1, -1) : host,
         port: vport,
-        origin: origin ?? '',
-        responseHeader: Object.freeze(['x-meshlet-upstream-version', version]),
+        origin: flat(origin ?? ''),
+        responseHeader: responseHeaderOf(version, ctx.shared),
         endpoints,
       }),
     );
@@ -242,16 +257,16 @@ function compileService(name: string, svc: RawService, ctx: ServiceContext): Com
     name,
     namespace,
     serviceAccount,
-    spiffeId: `spiffe://${ctx.trustDomain}/ns/${namespace}/sa/${serviceAccount}`,
-    fqdn: `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`,
+    spiffeId: flat(`spiffe://${ctx.trustDomain}/ns/${namespace}/sa/${serviceAccount}`),
+    fqdn: flat(`${name}.${namespace}.svc.${CLUSTER_DOMAIN}`),
     port,
     mtls: svc.mtls ?? ctx.mtls,
     protocol: svc.protocol ?? 'http',
     versions,
-    routes: Object.freeze(routes),
+    routes: Object.freeze(routes.slice()),
     timeoutMs,
     streamIdleTimeoutMs,
-    retry: compileRetry(svc.retries, [...at, 'retries']),
+    retry: sharedRetry(svc.retries, [...at, 'retries'], ctx.shared),
     balance: compileBalance(svc, at),
     allow,
     rateLimit,
@@ -307,7 +322,7 @@ function compileRoute(
   return Object.freeze({
     name: r.name ?? `route-${index}`,
     index,
-    headers: Object.freeze(headers),
+    headers: Object.freeze(headers.slice()),
     path:
       grpc !== null
         ? grpc.path
@@ -315,8 +330,9 @@ function compileRoute(
           ? null
           : pathMatcher(r.match.path, [...at, 'match', 'path'], regexes),
     methods,
-    targets: Object.freeze(targets),
-    cumulative: Object.freeze(cumulative),
+    // Copies: an array grown by push keeps spare slots, thousands of routes over.
+    targets: Object.freeze(targets.slice()),
+    cumulative: Object.freeze(cumulative.slice()),
     totalWeight: total,
     sticky:
       r.sticky === undefined ? null : Object.freeze({ ...r.sticky, header: r.sticky.header?.toLowerCase() }),
@@ -360,6 +376,27 @@ function stringMatcher(
 
 function hostMessage(host: string): string {
   return `expected ${HOST_EXPECTED} (got '${host}')`;
+}
+
+function responseHeaderOf(version: string, shared: Shared): readonly string[] {
+  let header = shared.responseHeaders.get(version);
+  if (header === undefined) {
+    header = Object.freeze(['x-meshlet-upstream-version', version]);
+    shared.responseHeaders.set(version, header);
+  }
+  return header;
+}
+
+/** compileRetry, one object for every service with the same `retries`. */
+function sharedRetry(r: RawService['retries'], at: (string | number)[], shared: Shared): RetryPolicy | null {
+  if (r === undefined) return null;
+  const key = JSON.stringify(r);
+  let policy = shared.retries.get(key);
+  if (policy === undefined) {
+    policy = compileRetry(r, at);
+    shared.retries.set(key, policy);
+  }
+  return policy;
 }
 
 const RETRY_KEYWORDS: Record<string, readonly number[]> = {
@@ -409,5 +446,14 @@ function duration(text: string | undefined, at: (string | number)[]): number | u
 /** Every host spelling a service answers to (docs/configuration.md), with and without its port. */
 function hostSpellings(s: CompiledService): string[] {
   const names = [s.name, `${s.name}.${s.namespace}`, `${s.name}.${s.namespace}.svc`, s.fqdn];
-  return names.flatMap((n) => [n, `${n}:${s.port}`]);
+  return names.flatMap((n) => [flat(n), flat(`${n}:${s.port}`)]);
+}
+
+/**
+ * The same text as one flat string. A template literal builds a rope (a tree
+ * of string pieces); kept by the thousand as keys and labels, the ropes cost
+ * more than their text. A property key is stored flat and shared.
+ */
+function flat(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
 }

@@ -122,3 +122,48 @@ describe('numbers the request path cannot use', () => {
     );
   });
 });
+
+describe('parts many services compile alike', () => {
+  const text = `mtls: disable
+services:
+  a:
+    versions: { v1: { host: a-v1 }, v2: { host: a-v2 } }
+    retries: { attempts: 2, on: [gateway-error] }
+  b:
+    versions: { v1: { host: b-v1 } }
+    retries: { attempts: 2, on: [gateway-error] }
+  c:
+    versions: { v1: { host: c-v1 } }
+    retries: { attempts: 3, on: [5xx] }
+`;
+
+  it('are one object per load: the response header of a version name, the retry policy of equal retries', () => {
+    const mesh = load(text);
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => mesh.services.get(n)!);
+    assert.equal(a!.versions.get('v1')!.responseHeader, b!.versions.get('v1')!.responseHeader);
+    assert.deepEqual(a!.versions.get('v2')!.responseHeader, ['x-meshlet-upstream-version', 'v2']);
+    assert.equal(a!.retry, b!.retry);
+    assert.notEqual(a!.retry, c!.retry);
+    assert.deepEqual([...c!.retry!.statuses].slice(0, 3), [500, 501, 502]);
+    assert.equal(c!.retry!.attempts, 3);
+  });
+
+  it('compile to the same values as a service alone: host spellings, FQDN, SPIFFE id, origin', () => {
+    const mesh = load(text);
+    const alone = load(
+      'mtls: disable\nservices:\n  b:\n    versions: { v1: { host: b-v1 } }\n    retries: { attempts: 2, on: [gateway-error] }\n',
+    );
+    const b = mesh.services.get('b')!;
+    const b1 = alone.services.get('b')!;
+    assert.deepEqual(
+      [...mesh.hosts].filter(([, s]) => s === b).map(([h]) => h),
+      [...alone.hosts].filter(([, s]) => s === b1).map(([h]) => h),
+    );
+    assert.equal(mesh.hosts.get('b.shop.svc.cluster.local:80'), b);
+    assert.deepEqual(
+      [b.fqdn, b.spiffeId, b.versions.get('v1')!.origin, b.retry],
+      [b1.fqdn, b1.spiffeId, b1.versions.get('v1')!.origin, b1.retry],
+    );
+    assert.equal(b.fqdn, 'b.shop.svc.cluster.local');
+  });
+});
