@@ -46,11 +46,12 @@ import {
   Unavailable,
 } from './lib/targets.ts';
 import { describeMachine, findTools, type Tools } from './lib/tools.ts';
+import { CONFIG_COST_ID, type ConfigCost, measureConfigCost } from './memory/config-cost.ts';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick          short cells (2 s each, 1 s warm-up; the whole run takes about 1.5 minutes)
   --duration S     seconds per cell (default 10; 2 with --quick)
-  --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, ...)
+  --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, config-2000/idle, ...)
   --workers N      run meshlet with MESHLET_WORKERS=N
   --entry dist|src meshlet from the compiled build as shipped (default; built first) or from src/*.ts
   --node-flags=F   node flags for meshlet (default: the shipped --max-semi-space-size=1; --node-flags= for none)
@@ -280,6 +281,7 @@ async function main(): Promise<Report> {
   // time, so a burst of load from elsewhere does not land on one system only.
   const rounds: ScenarioResult[][] = [];
   let h2Cells: H2Cell[] | undefined;
+  let configCost: ConfigCost | undefined;
   try {
     for (let round = 1; round <= repeat; round++) {
       if (repeat > 1) log(`round ${round} of ${repeat}`);
@@ -293,6 +295,19 @@ async function main(): Promise<Report> {
     // HTTP/2 and gRPC cells (bench/h2.ts): their own loads (h2load, grpc-js), against direct in the same run.
     if (only === null || h2CellIds(rate).some((id) => only.test(id)))
       h2Cells = await measureH2Cells({ seconds, rate, only });
+    // The memory cost of a 2,000-service config: two idle sidecars, no load.
+    if (only === null || only.test(CONFIG_COST_ID)) {
+      log(`${CONFIG_COST_ID}: starting`);
+      try {
+        configCost = await measureConfigCost(tmp, { nodeFlags, workers });
+        log(
+          `${CONFIG_COST_ID}: RSS ${configCost.rssOneMiB.toFixed(1)} MiB with one service, ` +
+            `${configCost.rssBigMiB.toFixed(1)} MiB with ${configCost.services}: +${configCost.addedMiB.toFixed(1)} MiB`,
+        );
+      } catch (err) {
+        log(`${CONFIG_COST_ID}: failed: ${(err as Error).message}`);
+      }
+    }
   } finally {
     await upstream.stop();
     if (sink !== null) await (sink as Awaited<ReturnType<typeof startNodeServer>>).stop();
@@ -315,6 +330,7 @@ async function main(): Promise<Report> {
     scenarios: mergeRounds(rounds),
     targets: [],
     ...(h2Cells === undefined ? {} : { h2: h2Cells }),
+    ...(configCost === undefined ? {} : { configCost }),
   };
   derive(report);
   report.targets = checkTargets(report, rate);
@@ -372,7 +388,9 @@ async function measureScenario(scenario: Scenario, loads: Load[], tools: Tools):
     cells: [],
   };
   try {
-    await sleep(500);
+    // Idle RSS 3 s after start: past the first idle collection of the
+    // start-up garbage (src/runtime/idle-gc.ts).
+    await sleep(3000);
     const idlePids = target.proxyPids();
     if (idlePids.length > 0) result.rssIdleMiB = rssBytes(idlePids) / MiB;
     if (tools.wrk !== null) await runWrk(tools.wrk, target, 32, warmupSeconds);
@@ -408,7 +426,9 @@ async function measureScenario(scenario: Scenario, loads: Load[], tools: Tools):
       result.cells.push(cell);
       await sleep(300);
     }
-    await sleep(1000);
+    // RSS "after": 4 s after the load, once a sidecar has had the two idle
+    // seconds after which it gives its heap back (src/runtime/idle-gc.ts).
+    await sleep(4000);
     const afterPids = target.proxyPids();
     if (afterPids.length > 0) result.rssAfterMiB = rssBytes(afterPids) / MiB;
     if (target.inspect !== undefined) {

@@ -2,6 +2,7 @@
 // ratio against direct, telemetry cost), target checks, the Markdown section
 // of BENCHMARKS.md, and a comparison with the previous run.
 import type { Cell as H2Cell } from '../h2.ts';
+import type { ConfigCost } from '../memory/config-cost.ts';
 import type { LoadResult } from './load.ts';
 import type { Machine } from './tools.ts';
 
@@ -71,6 +72,8 @@ export interface Report {
   targets: TargetCheck[];
   /** The HTTP/2 and gRPC cells (bench/h2.ts), when they ran. */
   h2?: H2Cell[];
+  /** Idle RSS with a 2,000-service config against one service (bench/memory/config-cost.ts), when it ran. */
+  configCost?: ConfigCost;
 }
 
 export function cellId(scenario: string, load: Load): string {
@@ -151,7 +154,7 @@ interface CheckSpec {
   name: string;
   value: number | undefined;
   limit: number;
-  unit: '×' | 'ms' | 'MiB';
+  unit: '×' | 'ms' | 'MiB' | 's/1k';
   atLeast: boolean;
   /** Scenarios whose post-load problems make the value meaningless. */
   from: string[];
@@ -161,7 +164,13 @@ interface CheckSpec {
 function check(report: Report, spec: CheckSpec): TargetCheck {
   const { unit, limit, atLeast, value } = spec;
   const fmt = (x: number) =>
-    unit === '×' ? x.toFixed(2) : unit === 'ms' ? (x / 1000).toFixed(3) : x.toFixed(1);
+    unit === '×'
+      ? x.toFixed(2)
+      : unit === 'ms'
+        ? (x / 1000).toFixed(3)
+        : unit === 's/1k'
+          ? x.toFixed(3)
+          : x.toFixed(1);
   const limitText = `${atLeast ? '≥' : '≤'} ${fmt(limit)} ${unit}`;
   if (value === undefined || !Number.isFinite(value)) {
     return { name: spec.name, value: spec.why ?? 'not measured', limit: limitText, result: 'N/A' };
@@ -180,6 +189,10 @@ function check(report: Report, spec: CheckSpec): TargetCheck {
   return { name: spec.name, value: `${fmt(value)} ${unit}`, limit: limitText, result: ok ? 'PASS' : 'FAIL' };
 }
 
+function ratioOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b <= 0 ? undefined : a / b;
+}
+
 /** The targets of the performance issue. Latencies in µs, RSS in MiB. */
 export function checkTargets(report: Report, rate: number): TargetCheck[] {
   const oneHop32 = findCell(report, 'meshlet-one-hop', { kind: 'wrk', connections: 32 });
@@ -187,6 +200,8 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
   const traced = report.scenarios.find((s) => s.id === 'meshlet-tracing-1' && s.status === 'ok');
   const traced32 = findCell(report, 'meshlet-tracing-1', { kind: 'wrk', connections: 32 });
   const mtlsRate = findCell(report, 'mesh-path-mtls', { kind: 'rate', rate });
+  const directRate = findCell(report, 'direct', { kind: 'rate', rate });
+  const tuned32 = findCell(report, 'baseline-tuned', { kind: 'wrk', connections: 32 });
   const workers = report.mode.workers;
   const specs: CheckSpec[] = [
     {
@@ -196,6 +211,15 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
       unit: '×',
       atLeast: true,
       from: ['meshlet-one-hop'],
+      ...(workers > 1 ? { why: `run with --workers ${workers}` } : {}),
+    },
+    {
+      name: 'one hop, 32 conns: req/s vs the tuned Node floor (same run)',
+      value: workers > 1 ? undefined : ratioOf(oneHop32?.result?.rps, tuned32?.result?.rps),
+      limit: 0.9,
+      unit: '×',
+      atLeast: true,
+      from: ['meshlet-one-hop', 'baseline-tuned'],
       ...(workers > 1 ? { why: `run with --workers ${workers}` } : {}),
     },
     {
@@ -217,7 +241,7 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
     {
       name: 'idle RSS, metrics + tracing (1 %) configured',
       value: traced?.rssIdleMiB,
-      limit: 80,
+      limit: 64,
       unit: 'MiB',
       atLeast: false,
       from: ['meshlet-tracing-1'],
@@ -225,7 +249,7 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
     {
       name: 'RSS after load, metrics + tracing (1 %)',
       value: traced?.rssAfterMiB,
-      limit: 120,
+      limit: 100,
       unit: 'MiB',
       atLeast: false,
       from: ['meshlet-tracing-1'],
@@ -245,6 +269,30 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
       unit: 'ms',
       atLeast: false,
       from: ['mesh-path-mtls'],
+    },
+    {
+      name: `mTLS mesh path at ${rate} req/s: CPU s per 1,000 requests, both sidecars`,
+      value: mtlsRate?.cpuPer1k,
+      limit: 0.3,
+      unit: 's/1k',
+      atLeast: false,
+      from: ['mesh-path-mtls'],
+    },
+    {
+      name: `mTLS mesh path at ${rate} req/s: p99.9 vs direct's p99.9`,
+      value: ratioOf(mtlsRate?.result?.p999, directRate?.result?.p999),
+      limit: 2,
+      unit: '×',
+      atLeast: false,
+      from: ['mesh-path-mtls'],
+    },
+    {
+      name: '2,000-service config: RSS added, idle 2 s after /ready',
+      value: report.configCost?.addedMiB,
+      limit: 30,
+      unit: 'MiB',
+      atLeast: false,
+      from: [],
     },
   ];
   return specs.map((spec) => check(report, spec));
