@@ -18,7 +18,7 @@ import { serveTls } from '../listener/front-door.ts';
 import { createInboundListener } from '../listener/inbound.ts';
 import { createOutboundListener } from '../listener/outbound.ts';
 import { drainer } from '../runtime/drain.ts';
-import { startIdleGc } from '../runtime/idle-gc.ts';
+import { processProbe, startIdleGc } from '../runtime/idle-gc.ts';
 import { listen } from '../runtime/listen.ts';
 import { isReady, watchReadiness } from '../runtime/readiness.ts';
 import type { Sidecar } from '../sidecar.ts';
@@ -213,6 +213,9 @@ async function runSidecar(flags: RunFlags): Promise<number> {
   if (worker) followPrimaryLogLevel(log);
   // First DNS answers before the first request (at most 2 s: a dead resolver must not hold the start).
   await balancing.ready(2000);
+  // Reading a large mesh.yaml peaks at about 100 MiB of heap for 2,000 services; hand those pages
+  // back before serving rather than on the first idle check (docs/performance.md).
+  processProbe().collect();
   try {
     await Promise.all([
       listen(outbound.server, ports.outbound, settings.bind ?? '127.0.0.1', worker),
