@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Balancing } from '../../../src/balance/wiring.ts';
 import { loadMeshText } from '../../../src/config/load.ts';
 import type { CompiledMesh } from '../../../src/config/types.ts';
@@ -302,3 +303,82 @@ describe('Balancing: state on first use', () => {
     await pools.close();
   });
 });
+
+describe('Balancing: state only for versions with traffic (property)', () => {
+  it('after any run of reloads and requests, sets and series exist exactly for the listed versions that had a request since they were last listed', async () => {
+    const SERVICES = ['a', 'b', 'c'];
+    const VERSIONS = ['v1', 'v2', 'v3'];
+    const listing = fc.array(
+      fc.tuple(fc.constantFrom(...SERVICES), fc.subarray(VERSIONS, { minLength: 1 })),
+      {
+        maxLength: 3,
+      },
+    );
+    const step = fc.oneof(
+      listing.map((services) => ({ kind: 'reload' as const, services: new Map(services) })),
+      fc.record({
+        kind: fc.constant('request' as const),
+        service: fc.constantFrom(...SERVICES),
+        version: fc.constantFrom(...VERSIONS),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 12 }), async (steps) => {
+        const metrics = createMetrics({ istioCompat: false });
+        const b = new Balancing({ metrics, log: createLogger('silent'), dnsServers: null });
+        const pools = new UpstreamPools({ idleTimeoutMs: 1000 });
+        let mesh = meshOf(new Map());
+        b.apply(mesh);
+        const live = new Set<string>();
+        for (const s of steps) {
+          if (s.kind === 'reload') {
+            mesh = meshOf(s.services);
+            await b.applyInSlices(mesh, 0);
+            for (const key of [...live]) {
+              const [service, version] = key.split('/') as [string, string];
+              if (!mesh.services.get(service)?.versions.has(version)) live.delete(key);
+            }
+          } else {
+            const v = mesh.services.get(s.service)?.versions.get(s.version);
+            if (v === undefined) continue;
+            b.upstream(v, pools, null, null)!.finished();
+            live.add(`${s.service}/${s.version}`);
+          }
+          const expected = [...live].sort();
+          assert.deepEqual(
+            b.registry
+              .sets()
+              .map((set) => set.key)
+              .sort(),
+            expected,
+          );
+          const series = (await seriesOf(metrics, 'meshlet_outlier_ejections_total')).map((l) => {
+            const m = /destination_service="([a-z]+)\.default[^"]*",destination_version="(v\d)"/.exec(l)!;
+            return `${m[1]}/${m[2]}`;
+          });
+          assert.deepEqual(series.sort(), expected);
+          assert.equal(
+            b.endpoints().versions.length,
+            [...mesh.services.values()].reduce((n, x) => n + x.versions.size, 0),
+          );
+        }
+        b.close();
+        await pools.close();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** A config listing `services` (name → version names), each version on its own listed endpoint. */
+function meshOf(services: ReadonlyMap<string, readonly string[]>): CompiledMesh {
+  const lines = ['mtls: disable', 'services:'];
+  if (services.size === 0) lines[1] = 'services: {}';
+  for (const [name, versions] of services) {
+    lines.push(`  ${name}:`, '    versions:');
+    for (const [i, v] of versions.entries()) lines.push(`      ${v}: { endpoints: ["10.9.${i}.1:80"] }`);
+  }
+  const r = loadMeshText(`${lines.join('\n')}\n`, 'mesh.yaml', SELF);
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues));
+  return r.mesh;
+}
