@@ -1,8 +1,9 @@
 // Processes the bench starts, and what /proc says about them. Every child is
 // its own process group, tracked here, and killed on exit, Ctrl-C or error.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 const live = new Set<Tracked>();
 
@@ -32,7 +33,14 @@ export class Tracked {
         resolve(-1);
       });
     });
-    const onData = (chunk: Buffer) => this.#append(chunk.toString());
+    // BENCH_PROC_LOG_DIR=dir keeps each process's whole output (e.g. under
+    // --node-flags with --trace-gc); see docs/performance.md.
+    const logDir = process.env.BENCH_PROC_LOG_DIR;
+    const logFile = logDir === undefined ? null : join(logDir, `${name}-${this.child.pid}.log`);
+    const onData = (chunk: Buffer) => {
+      this.#append(chunk.toString());
+      if (logFile !== null) appendFileSync(logFile, chunk);
+    };
     this.child.stdout?.on('data', onData);
     this.child.stderr?.on('data', onData);
   }

@@ -143,6 +143,8 @@ int main(int argc, char **argv) {
 
   uint64_t interval = (uint64_t)(1e9 / rate);
   uint64_t t0 = now_ns() + 10000000ull; /* connections settle for 10 ms */
+  const char *slow_env = getenv("FIXED_RATE_SLOW_MS");
+  uint64_t slow_us = slow_env != NULL ? (uint64_t)(atof(slow_env) * 1000.0) : 0;
   uint64_t t_end = t0 + total * interval;
   uint64_t deadline = t_end + 5000000000ull; /* in-flight requests get 5 s more */
   uint64_t k = 0;
@@ -188,6 +190,10 @@ int main(int argc, char **argv) {
       if (done == 1) {
         uint64_t us = (now_ns() - c->intended) / 1000;
         if (lat_n < lat_cap) lat_us[lat_n++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+        /* FIXED_RATE_SLOW_MS=N: each slower request on stderr, to place stalls in time */
+        if (slow_us > 0 && us >= slow_us)
+          fprintf(stderr, "slow t=%.3f s latency=%.1f ms conn=%d\n", (double)(c->intended - t0) / 1e9,
+                  (double)us / 1000.0, (int)(c - conns));
         if (status < 200 || status > 299) non2xx++;
         c->busy = 0;
       } else {
