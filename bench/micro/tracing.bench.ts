@@ -30,16 +30,16 @@ const attrs = {};
 const bench = new Bench({ time: 500 });
 bench
   .add('start: unsampled parent (returns null)', () => {
-    tracing.start('server', 'GET reviews', unsampledParent, attrs);
+    tracing.start('server', 'GET reviews', unsampledParent, () => attrs);
   })
   .add('start+inject: new trace, ratio 0 (propagate-only)', () => {
-    const h = tracing.start('client', 'GET reviews', noParent, attrs);
+    const h = tracing.start('client', 'GET reviews', noParent, () => attrs);
     const headers: string[] = ['host', 'reviews:9080'];
     h?.inject(headers);
     h?.end(200, '-');
   })
   .add('start+inject+end: sampled span', () => {
-    const h = sampled.start('client', 'GET reviews', noParent, attrs);
+    const h = sampled.start('client', 'GET reviews', noParent, () => attrs);
     const headers: string[] = ['host', 'reviews:9080'];
     h?.inject(headers);
     h?.end(200, '-');

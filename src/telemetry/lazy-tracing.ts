@@ -32,7 +32,7 @@ export class LazyTracing implements MeshTracing {
     kind: SpanKindName,
     name: string,
     headers: IncomingHttpHeaders,
-    attributes: Record<string, string | number | boolean>,
+    attributes: () => Record<string, string | number | boolean>,
   ): SpanHandle | null {
     return this.#impl.start(kind, name, headers, attributes);
   }

@@ -73,7 +73,7 @@ export class Observation {
     ctx.inFlight++;
     const kind: SpanKindName = req.direction === 'inbound' ? 'server' : 'client';
     this.span = ctx.tracing.enabled
-      ? ctx.tracing.start(kind, req.spanName, req.spanHeaders, req.spanAttributes())
+      ? ctx.tracing.start(kind, req.spanName, req.spanHeaders, req.spanAttributes)
       : null;
     if ((req.access.route !== null || req.refused !== undefined) && ctx.log.isLevelEnabled('debug')) {
       const a = req.access;

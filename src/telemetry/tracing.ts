@@ -51,7 +51,7 @@ export function createTracing(opts: TracingOptions): MeshTracing {
       kind: SpanKindName,
       name: string,
       headers: IncomingHttpHeaders,
-      attributes: Record<string, string | number | boolean>,
+      attributes: () => Record<string, string | number | boolean>,
     ): SpanHandle | null {
       if (spanExport.endpoint === null) return null;
       const ctx = extractParent(headers);
@@ -61,16 +61,11 @@ export function createTracing(opts: TracingOptions): MeshTracing {
       // A new trace is decided here, before the SDK, so one the ratio does not
       // pick costs an id pair and a header inject, not a span.
       if (parent === undefined && !(random() < sampling)) {
-        const unsampled = trace.wrapSpanContext({
-          traceId: ids.generateTraceId(),
-          spanId: ids.generateSpanId(),
-          traceFlags: TraceFlags.NONE,
-        });
-        return new PropagateOnlyHandle(unsampled);
+        return new PropagateOnlyHandle(ids.generateTraceId(), ids.generateSpanId());
       }
       const span = spanExport.tracer.startSpan(
         name,
-        { kind: kind === 'server' ? SpanKind.SERVER : SpanKind.CLIENT, attributes },
+        { kind: kind === 'server' ? SpanKind.SERVER : SpanKind.CLIENT, attributes: attributes() },
         ctx,
       );
       return new RecordingSpanHandle(span, kind);

@@ -93,13 +93,13 @@ export interface MeshTracing {
   /**
    * Starts a span for a request, the child of the trace the incoming headers
    * name (W3C, B3 single/multi, Jaeger), or a new trace the sampling ratio
-   * decides on.
+   * decides on. `attributes` is called only for a span that records.
    */
   start(
     kind: SpanKindName,
     name: string,
     headers: IncomingHttpHeaders,
-    attributes: Record<string, string | number | boolean>,
+    attributes: () => Record<string, string | number | boolean>,
   ): SpanHandle | null;
   /** Applies a new sampling ratio / endpoint from a reloaded config. */
   configure(sampling: number, otlpEndpoint: string | null): void;

@@ -66,14 +66,47 @@ export function extractParent(headers: IncomingHttpHeaders): Context {
 
 /** Replaces the trace headers in a flat [name, value, ...] array with this span's W3C and B3 ones. */
 export function injectSpan(headers: string[], span: Span): void {
-  // Drop trace headers copied from the incoming request, keeping the array flat.
+  dropTraceHeaders(headers);
+  injector.inject(trace.setSpan(ROOT_CONTEXT, span), headers, flatSetter);
+}
+
+/**
+ * The headers `injectSpan` writes for a new trace this hop did not sample
+ * (W3C flags 00, B3 sampled 0, no tracestate, no parent), written directly:
+ * this is 99 % of requests at 1 % sampling, and the propagators' context and
+ * validation cost more than the request's own header copy.
+ * test/unit/telemetry/tracing/propagation.test.ts checks both write the same.
+ */
+export function injectUnsampled(headers: string[], traceId: string, spanId: string): void {
+  dropTraceHeaders(headers);
+  headers.push(
+    'traceparent',
+    `00-${traceId}-${spanId}-00`,
+    'x-b3-traceid',
+    traceId,
+    'x-b3-spanid',
+    spanId,
+    'x-b3-sampled',
+    '0',
+  );
+}
+
+/** Removes trace headers copied from the incoming request, keeping the array flat. */
+function dropTraceHeaders(headers: string[]): void {
   let w = 0;
   for (let r = 0; r < headers.length; r += 2) {
-    if (TRACE_HEADERS.has(headers[r]!.toLowerCase())) continue;
-    headers[w] = headers[r]!;
+    const name = headers[r]!;
+    // Every trace header starts with t, b, x or u: only those are lower-cased and looked up.
+    const first = name.charCodeAt(0) | 0x20;
+    if (
+      (first === 0x74 || first === 0x62 || first === 0x78 || first === 0x75) &&
+      TRACE_HEADERS.has(name.toLowerCase())
+    ) {
+      continue;
+    }
+    headers[w] = name;
     headers[w + 1] = headers[r + 1]!;
     w += 2;
   }
   headers.length = w;
-  injector.inject(trace.setSpan(ROOT_CONTEXT, span), headers, flatSetter);
 }

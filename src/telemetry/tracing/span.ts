@@ -4,7 +4,7 @@ import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import type { ResponseFlags } from '../../errors.ts';
 import type { SpanHandle, SpanKindName } from '../types.ts';
-import { injectSpan } from './propagation.ts';
+import { injectSpan, injectUnsampled } from './propagation.ts';
 
 function spanStatusIsError(kind: SpanKindName, statusCode: number, flags: ResponseFlags): boolean {
   // OTel HTTP semconv: 4xx is an error for the client side only; no response (0) is always one.
@@ -52,14 +52,16 @@ export class RecordingSpanHandle implements SpanHandle {
  */
 export class PropagateOnlyHandle implements SpanHandle {
   readonly traceId = '';
-  readonly #span: Span;
+  readonly #traceId: string;
+  readonly #spanId: string;
 
-  constructor(span: Span) {
-    this.#span = span;
+  constructor(traceId: string, spanId: string) {
+    this.#traceId = traceId;
+    this.#spanId = spanId;
   }
 
   inject(headers: string[]): void {
-    injectSpan(headers, this.#span);
+    injectUnsampled(headers, this.#traceId, this.#spanId);
   }
 
   setAttribute(): void {}

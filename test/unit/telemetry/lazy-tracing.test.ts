@@ -38,13 +38,16 @@ describe('LazyTracing', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(otel(), [], 'a config without an endpoint');
     assert.equal(tracing.enabled, false);
-    assert.equal(tracing.start('server', 'GET web', {}, {}), null);
+    assert.equal(
+      tracing.start('server', 'GET web', {}, () => ({})),
+      null,
+    );
 
     tracing.configure(1, 'http://127.0.0.1:9/v1/traces');
     // The SDK loads in the background; requests meanwhile go untraced.
     while (!tracing.enabled) await new Promise((r) => setTimeout(r, 10));
     assert.ok(otel().length > 0, 'the SDK is loaded once an endpoint is set');
-    const span = tracing.start('server', 'GET web', {}, {});
+    const span = tracing.start('server', 'GET web', {}, () => ({}));
     assert.match(span?.traceId ?? '', /^[0-9a-f]{32}$/);
     tracing.configure(1, null);
     assert.equal(tracing.enabled, false, 'a reload can turn it off again');

@@ -57,7 +57,7 @@ describe('createTracing', () => {
       'network.peer.address': '127.0.0.1',
       'meshlet.request_id': 'rid-42',
     };
-    const handle = t.start('server', 'GET reviews', { 'user-agent': 'curl/8' }, attributes);
+    const handle = t.start('server', 'GET reviews', { 'user-agent': 'curl/8' }, () => attributes);
     assert.ok(handle);
     handle.setAttribute('meshlet.route', 'reviews/0');
     handle.setAttribute('meshlet.version', 'v2');
@@ -124,7 +124,7 @@ describe('createTracing', () => {
     const injectedByName = new Map<string, Map<string, string>>();
     for (const [name, headers, traceId] of parents) {
       const flat = Object.entries(headers).flat();
-      const h = t.start('server', name, headers, {});
+      const h = t.start('server', name, headers, () => ({}));
       assert.ok(h, `${name}: a sampled parent is sampled even at ratio 0`);
       assert.equal(h.traceId, traceId);
       h.inject(flat);
@@ -147,8 +147,8 @@ describe('createTracing', () => {
 
   it('makes a CLIENT span the child of the incoming parent and marks proxy errors', async () => {
     const t = tracing(0);
-    const client = t.start('client', 'outbound', { traceparent: `00-${TID}-${SID}-01` }, {})!;
-    const server = t.start('server', 'inbound', { traceparent: `00-${TID}-${SID}-01` }, {})!;
+    const client = t.start('client', 'outbound', { traceparent: `00-${TID}-${SID}-01` }, () => ({}))!;
+    const server = t.start('server', 'inbound', { traceparent: `00-${TID}-${SID}-01` }, () => ({}))!;
     assert.equal(client.traceId, TID);
     client.end(503, 'UF');
     server.end(404, '-');
@@ -176,7 +176,7 @@ describe('createTracing', () => {
     });
     const roots = [];
     for (let i = 0; i < 50; i++) {
-      const h = t.start('client', 'GET b', {}, {});
+      const h = t.start('client', 'GET b', {}, () => ({}));
       assert.ok(h, 'a root decision must still be propagated');
       assert.equal(h.traceId, '', 'no exemplar for an unrecorded trace');
       const flat: string[] = [];
@@ -188,9 +188,17 @@ describe('createTracing', () => {
     assert.match(roots[0]!.get('traceparent')!, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
     assert.equal(roots[0]!.get('x-b3-sampled'), '0');
     // An unsampled parent arrives: nothing to do, the headers pass through as they are.
-    assert.equal(t.start('server', 'GET b', { traceparent: `00-${TID}-${SID}-00` }, {}), null);
     assert.equal(
-      t.start('server', 'GET b', { 'x-b3-traceid': TID, 'x-b3-spanid': SID, 'x-b3-sampled': '0' }, {}),
+      t.start('server', 'GET b', { traceparent: `00-${TID}-${SID}-00` }, () => ({})),
+      null,
+    );
+    assert.equal(
+      t.start(
+        'server',
+        'GET b',
+        { 'x-b3-traceid': TID, 'x-b3-spanid': SID, 'x-b3-sampled': '0' },
+        () => ({}),
+      ),
       null,
     );
     await t.shutdown();
@@ -208,17 +216,24 @@ describe('createTracing', () => {
       random: Math.random,
       scheduledDelayMillis: 10,
     });
-    assert.equal(t.start('server', 'x', {}, {}), null, 'no endpoint: tracing off');
+    assert.equal(
+      t.start('server', 'x', {}, () => ({})),
+      null,
+      'no endpoint: tracing off',
+    );
     t.configure(1, r.url);
-    const h = t.start('server', 'after', {}, {});
+    const h = t.start('server', 'after', {}, () => ({}));
     assert.ok(h?.traceId);
     h.end(200, '-');
     const [span] = await r.waitForSpans(1);
     assert.equal(span!.traceId, h.traceId);
     t.configure(0, r.url);
-    assert.equal(t.start('server', 'x', {}, {})!.traceId, '');
+    assert.equal(t.start('server', 'x', {}, () => ({}))!.traceId, '');
     t.configure(1, null);
-    assert.equal(t.start('server', 'x', {}, {}), null);
+    assert.equal(
+      t.start('server', 'x', {}, () => ({})),
+      null,
+    );
     await t.shutdown();
     await r.close();
   });
@@ -243,13 +258,13 @@ describe('createTracing', () => {
     });
     // All of this runs synchronously, before any socket event could be handled:
     // start/end cannot be waiting on the collector.
-    for (let i = 0; i < 500; i++) t.start('server', 'GET x', {}, {})!.end(200, '-');
+    for (let i = 0; i < 500; i++) t.start('server', 'GET x', {}, () => ({}))!.end(200, '-');
     assert.equal(dropped, 500 - 64);
     // The export attempt times out; those spans are counted as dropped too.
     while (dropped < 500) await new Promise((r) => setTimeout(r, 20));
     assert.equal(dropped, 500);
     // And once the queue has drained, new spans are accepted again.
-    t.start('server', 'GET x', {}, {})!.end(200, '-');
+    t.start('server', 'GET x', {}, () => ({}))!.end(200, '-');
     assert.equal(dropped, 500);
     await t.shutdown();
     for (const s of sockets) s.destroy();
@@ -268,12 +283,12 @@ describe('createTracing', () => {
       scheduledDelayMillis: 10,
       exportTimeoutMillis: 500,
     });
-    for (let i = 0; i < 3; i++) t.start('client', 'GET x', {}, {})!.end(200, '-');
+    for (let i = 0; i < 3; i++) t.start('client', 'GET x', {}, () => ({}))!.end(200, '-');
     while (dropped < 3) await new Promise((r) => setTimeout(r, 10));
     assert.ok(rejecting.requests >= 1);
     await rejecting.close();
     // The same port, now closed: connection refused.
-    for (let i = 0; i < 2; i++) t.start('client', 'GET x', {}, {})!.end(200, '-');
+    for (let i = 0; i < 2; i++) t.start('client', 'GET x', {}, () => ({}))!.end(200, '-');
     while (dropped < 5) await new Promise((r) => setTimeout(r, 10));
     assert.equal(dropped, 5);
     await t.shutdown();
@@ -292,7 +307,7 @@ describe('createTracing', () => {
     tracers.push(t);
     const sampledAt: number[] = [];
     for (let n = 0; n < 200; n++) {
-      const h = t.start('client', 'GET x', {}, {})!;
+      const h = t.start('client', 'GET x', {}, () => ({}))!;
       if (h.traceId !== '') sampledAt.push(draws.at(-1)!);
     }
     assert.equal(draws.length, 200, 'one draw per new trace');
@@ -302,8 +317,8 @@ describe('createTracing', () => {
       'a draw equal to the ratio is not picked',
     );
     // A trace with a parent follows it and never draws.
-    t.start('server', 'GET x', { traceparent: `00-${TID}-${SID}-01` }, {});
-    t.start('server', 'GET x', { traceparent: `00-${TID}-${SID}-00` }, {});
+    t.start('server', 'GET x', { traceparent: `00-${TID}-${SID}-01` }, () => ({}));
+    t.start('server', 'GET x', { traceparent: `00-${TID}-${SID}-00` }, () => ({}));
     assert.equal(draws.length, 200);
   });
 
