@@ -6,9 +6,12 @@
 // two reads SETTLE_MS apart agree (same size and content). An empty text is
 // what an in-place write looks like between truncate and write, so it is
 // waited out; only one that stays empty for EMPTY_GRACE_MS is handed on (and
-// then refused as empty). See docs/configuration.md, "Reloading".
+// then refused as empty). A poll first compares the file's identity, size and
+// times with those of the last text it saw and reads nothing when they match:
+// a 1 MB config read and decoded every second kept an idle sidecar collecting
+// garbage. See docs/configuration.md, "Reloading".
 import { type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConfigSource, SourceEvents } from '../reload.ts';
@@ -34,6 +37,8 @@ export class FileSource implements ConfigSource {
   readonly #file: string;
   readonly #opts: Required<FileSourceOptions>;
   #last: string;
+  /** The file's stat signature when `#last` was read from it; null until then. */
+  #lastSignature: string | null = null;
   #events: SourceEvents | null = null;
   #pending: NodeJS.Timeout | null = null;
   #running = false;
@@ -90,8 +95,13 @@ export class FileSource implements ConfigSource {
     }
     this.#running = true;
     try {
+      // Taken before the read: a write after it changes the signature, so the next poll reads again.
+      const signature = await this.#signature();
+      if (signature !== null && signature === this.#lastSignature) return;
       const text = await this.#stableText();
-      if (text === null || text === this.#last || this.#stopped) return;
+      if (text === null || this.#stopped) return;
+      this.#lastSignature = signature;
+      if (text === this.#last) return;
       this.#last = text;
       this.#events?.text(text);
     } finally {
@@ -126,6 +136,16 @@ export class FileSource implements ConfigSource {
       previous = current;
     }
     return null;
+  }
+
+  /** Inode, size, modification and change times (ns), following symlinks; null when it cannot be taken. */
+  async #signature(): Promise<string | null> {
+    try {
+      const st = await stat(this.#file, { bigint: true });
+      return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      return null;
+    }
   }
 
   async #read(): Promise<string | null> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import fsPromises, { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileSource } from '../../../../src/config/sources/file.ts';
 import { tempDir } from '../../../helpers/mesh.ts';
@@ -81,6 +82,33 @@ describe('file config source', () => {
       assert.deepEqual(texts, ['mtls: disable\n']);
     } finally {
       source.stop();
+    }
+  });
+
+  it('reads an unchanged file once, not on every poll, and still sees a same-size edit', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'mesh.yaml');
+    await writeFile(file, 'mtls: strict\n');
+    let reads = 0;
+    const real = fsPromises.readFile;
+    const spy = mock.method(fsPromises, 'readFile', (...args: Parameters<typeof real>) => {
+      if (args[0] === file) reads++;
+      return real(...args);
+    });
+    syncBuiltinESMExports();
+    const source = new FileSource(file, 'mtls: strict\n', { pollMs: 50 });
+    const texts = collect(source);
+    try {
+      await sleep(1000);
+      // About 20 polls: the first reads the file (there is no signature yet), the rest only stat it.
+      assert.equal(reads, 1, `${reads} reads of an unchanged file`);
+      await writeFile(file, 'mtls: permi\n');
+      await until(() => texts.length > 0);
+      assert.deepEqual(texts, ['mtls: permi\n']);
+    } finally {
+      source.stop();
+      spy.mock.restore();
+      syncBuiltinESMExports();
     }
   });
 });
