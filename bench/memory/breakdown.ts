@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { bigMesh } from '../../test/helpers/big-mesh.ts';
 import { freePort, installCleanup, sleep, Tracked, waitForHttp200 } from '../lib/procs.ts';
 import { REPO, SHIPPED_NODE_FLAGS } from '../lib/targets.ts';
+import { oneServiceMesh } from './config-cost.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -172,18 +173,6 @@ async function idleSidecar(configText: string, env: Record<string, string>): Pro
   }
 }
 
-const MESH = (tracing: boolean) => `trustDomain: cluster.local
-mtls: disable
-${tracing ? 'tracing:\n  sampling: 0.01\n  otlpEndpoint: http://127.0.0.1:4318/v1/traces\n' : ''}services:
-  upstream:
-    port: 80
-    versions:
-      v1: { host: 127.0.0.1, port: 9 }
-      v2: { host: 127.0.0.1, port: 9 }
-    routes:
-      - split: { v1: 90, v2: 10 }
-`;
-
 installCleanup();
 const rows: string[] = [
   '| step (cumulative) | RSS after GC | added | heap used | anon / file-backed |',
@@ -206,9 +195,13 @@ for (const step of STEPS) {
 }
 
 const sidecars: Array<{ name: string; config: string; env: Record<string, string> }> = [
-  { name: '`meshlet run`, metrics off, no tracing', config: MESH(false), env: { MESHLET_METRICS: 'off' } },
-  { name: '`meshlet run`, metrics on, no tracing', config: MESH(false), env: {} },
-  { name: '`meshlet run`, metrics on, tracing configured (1 %)', config: MESH(true), env: {} },
+  {
+    name: '`meshlet run`, metrics off, no tracing',
+    config: oneServiceMesh(false),
+    env: { MESHLET_METRICS: 'off' },
+  },
+  { name: '`meshlet run`, metrics on, no tracing', config: oneServiceMesh(false), env: {} },
+  { name: '`meshlet run`, metrics on, tracing configured (1 %)', config: oneServiceMesh(true), env: {} },
   {
     name: '`meshlet run`, metrics on, 2,000 services (test/helpers/big-mesh.ts)',
     config: bigMesh(2000),

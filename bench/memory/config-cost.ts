@@ -22,10 +22,15 @@ export interface ConfigCost {
   addedMiB: number;
 }
 
-// The bench's one-hop config (bench/lib/targets.ts); nothing connects to its port.
-const ONE_SERVICE = `trustDomain: cluster.local
+/**
+ * The bench's one-hop config (bench/lib/targets.ts), with or without a
+ * tracing section; nothing connects to its port. bench/memory/breakdown.ts
+ * measures the same sidecar.
+ */
+export function oneServiceMesh(tracing = false): string {
+  return `trustDomain: cluster.local
 mtls: disable
-services:
+${tracing ? 'tracing:\n  sampling: 0.01\n  otlpEndpoint: http://127.0.0.1:4318/v1/traces\n' : ''}services:
   upstream:
     port: 80
     versions:
@@ -34,6 +39,7 @@ services:
     routes:
       - split: { v1: 90, v2: 10 }
 `;
+}
 
 /** RSS of an idle `meshlet run` with this config, 2 s after /ready (its process tree with workers). */
 async function idleRss(
@@ -82,7 +88,7 @@ export async function measureConfigCost(
 ): Promise<ConfigCost> {
   const dir = join(tmp, 'config-cost');
   mkdirSync(dir, { recursive: true });
-  const rssOneMiB = await idleRss(dir, 'meshlet-one-service', ONE_SERVICE, opts);
+  const rssOneMiB = await idleRss(dir, 'meshlet-one-service', oneServiceMesh(), opts);
   const rssBigMiB = await idleRss(dir, `meshlet-${SERVICES}-services`, bigMesh(SERVICES), opts);
   return { id: CONFIG_COST_ID, services: SERVICES, rssOneMiB, rssBigMiB, addedMiB: rssBigMiB - rssOneMiB };
 }
