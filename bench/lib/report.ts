@@ -30,6 +30,8 @@ export interface CellResult {
   ratioToTelemetryOff?: number;
   /** With --repeat: req/s of every round; the cell's figures are from the median round */
   roundsRps?: number[];
+  /** With --repeat: each round's figures, in round order (the spread behind the chosen round). */
+  rounds?: Array<{ rps: number; p99: number; p999: number; cpuPer1k?: number; rssLoadMiB?: number }>;
 }
 
 export interface ScenarioResult {
@@ -40,6 +42,9 @@ export interface ScenarioResult {
   note?: string;
   rssIdleMiB?: number;
   rssAfterMiB?: number;
+  /** With --repeat: each round's idle and after-load RSS (the fields above are their medians). */
+  roundsRssIdleMiB?: number[];
+  roundsRssAfterMiB?: number[];
   /** Post-load inspection: a setting the sidecar did not honour makes the figures invalid for targets. */
   problems?: string[];
   info?: string[];
@@ -108,22 +113,36 @@ export function mergeRounds(rounds: ScenarioResult[][]): ScenarioResult[] {
     const all = rounds.map((r) => r.find((s) => s.id === first.id)).filter((s) => s !== undefined);
     const ok = all.filter((s) => s.status === 'ok');
     if (ok.length === 0) return first;
-    const rssIdle = median(ok.flatMap((s) => (s.rssIdleMiB === undefined ? [] : [s.rssIdleMiB])));
-    const rssAfter = median(ok.flatMap((s) => (s.rssAfterMiB === undefined ? [] : [s.rssAfterMiB])));
+    const idles = ok.flatMap((s) => (s.rssIdleMiB === undefined ? [] : [s.rssIdleMiB]));
+    const afters = ok.flatMap((s) => (s.rssAfterMiB === undefined ? [] : [s.rssAfterMiB]));
+    const rssIdle = median(idles);
+    const rssAfter = median(afters);
     const problems = [...new Set(ok.flatMap((s) => s.problems ?? []))];
     const merged: ScenarioResult = {
       ...ok[ok.length - 1]!,
       ...(rssIdle === undefined ? {} : { rssIdleMiB: rssIdle }),
       ...(rssAfter === undefined ? {} : { rssAfterMiB: rssAfter }),
+      roundsRssIdleMiB: idles,
+      roundsRssAfterMiB: afters,
       ...(problems.length === 0 ? {} : { problems }),
       cells: first.cells.map((cell) => {
-        const runs = ok
+        const inOrder = ok
           .map((s) => s.cells.find((c) => c.id === cell.id))
-          .filter((c): c is CellResult => c?.status === 'ok' && c.result !== undefined)
-          .sort((a, b) => a.result!.rps - b.result!.rps);
+          .filter((c): c is CellResult => c?.status === 'ok' && c.result !== undefined);
+        const runs = [...inOrder].sort((a, b) => a.result!.rps - b.result!.rps);
         if (runs.length === 0) return cell;
         const chosen = runs[Math.floor((runs.length - 1) / 2)]!;
-        return { ...chosen, roundsRps: runs.map((c) => c.result!.rps) };
+        return {
+          ...chosen,
+          roundsRps: runs.map((c) => c.result!.rps),
+          rounds: inOrder.map((c) => ({
+            rps: c.result!.rps,
+            p99: c.result!.p99,
+            p999: c.result!.p999,
+            ...(c.cpuPer1k === undefined ? {} : { cpuPer1k: c.cpuPer1k }),
+            ...(c.rssLoadMiB === undefined ? {} : { rssLoadMiB: c.rssLoadMiB }),
+          })),
+        };
       }),
     };
     return merged;

@@ -20,6 +20,8 @@ export interface ConfigCost {
   /** RSS of the sidecar with the large config, MiB. */
   rssBigMiB: number;
   addedMiB: number;
+  /** With --repeat: RSS added in each round, sorted. */
+  roundsAddedMiB?: number[];
 }
 
 /**
