@@ -273,7 +273,7 @@ describe('Dockerfile stages carried out without Docker', () => {
     assert.equal(code, 0, 'HEALTHCHECK failed');
 
     // The same image runs the injector: the compiled `meshlet inject` works from /app.
-    const injected = execFileSync(process.execPath, [path.join(app, 'bin/meshlet.js'), 'inject', '-f', '-'], {
+    const injected = execFileSync(imageNode, [path.join(app, 'bin/meshlet.js'), 'inject', '-f', '-'], {
       input: readFileSync(path.join(ROOT, 'test/fixtures/inject/cronjob.in.yaml')),
       env,
       cwd: '/',
