@@ -213,9 +213,19 @@ async function runSidecar(flags: RunFlags): Promise<number> {
   if (worker) followPrimaryLogLevel(log);
   // First DNS answers before the first request (at most 2 s: a dead resolver must not hold the start).
   await balancing.ready(2000);
-  // Reading a large mesh.yaml peaks at about 140 MiB of heap for 2,000 services; hand those pages
-  // back before serving rather than on the first idle check (docs/performance.md).
-  processProbe().collect();
+  // Memory back to the system once traffic stops (runtime/idle-gc.ts). Reading a large mesh.yaml
+  // peaks at about 140 MiB of heap for 2,000 services: those pages go back before serving, not on
+  // the first idle check, which still collects what listening and the first seconds leave
+  // (docs/performance.md). One probe for both: V8's gc is taken once.
+  const heap = processProbe();
+  heap.collect();
+  stopIdleGc = startIdleGc(
+    {
+      onCollect: (before, after) =>
+        log.debug({ heapBeforeBytes: before, heapAfterBytes: after }, 'idle: collected the heap'),
+    },
+    heap,
+  ).stop;
   try {
     await Promise.all([
       listen(outbound.server, ports.outbound, settings.bind ?? '127.0.0.1', worker),
@@ -231,11 +241,6 @@ async function runSidecar(flags: RunFlags): Promise<number> {
 
   // Running: follow config edits, tell a primary when this worker can serve, drain on a signal.
   stopWatching = watchConfig({ file, self, store: config, log, metrics }, initial.text);
-  // Memory back to the system once traffic stops (runtime/idle-gc.ts).
-  stopIdleGc = startIdleGc({
-    onCollect: (before, after) =>
-      log.debug({ heapBeforeBytes: before, heapAfterBytes: after }, 'idle: collected the heap'),
-  }).stop;
   if (report !== null) watchReadiness(config, material, report);
   process.once('SIGTERM', quit);
   process.once('SIGINT', quit);

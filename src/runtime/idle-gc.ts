@@ -49,7 +49,6 @@ export class IdleGc {
   readonly #onCollect: ((before: number, after: number) => void) | undefined;
   #idleFor = 0;
   #afterLast = 0;
-  collections = 0;
 
   constructor(probe: IdleGcProbe, options: IdleGcOptions = {}) {
     this.#probe = probe;
@@ -66,11 +65,13 @@ export class IdleGc {
     }
     this.#idleFor++;
     if (this.#idleFor < this.#idleTicks) return;
+    if (this.#probe.heapBytes() >= this.#afterLast + this.#minGrowth) this.#collect();
+  }
+
+  #collect(): void {
     const before = this.#probe.heapBytes();
-    if (before < this.#afterLast + this.#minGrowth) return;
     this.#probe.collect();
     this.#afterLast = this.#probe.heapBytes();
-    this.collections++;
     // A collection is work of its own: the next tick must not read it as traffic.
     this.#probe.utilization();
     this.#onCollect?.(before, this.#afterLast);
@@ -99,14 +100,11 @@ export function processProbe(): IdleGcProbe {
 }
 
 /** Starts the once-a-second check; the timer never holds the process up. */
-export function startIdleGc(
-  options: IdleGcOptions = {},
-  probe = processProbe(),
-): { stop(): void; idle: IdleGc } {
+export function startIdleGc(options: IdleGcOptions = {}, probe = processProbe()): { stop(): void } {
   const idle = new IdleGc(probe, options);
   const timer = setInterval(() => idle.tick(), options.intervalMs ?? 1000);
   timer.unref();
-  return { stop: () => clearInterval(timer), idle };
+  return { stop: () => clearInterval(timer) };
 }
 
 /**
