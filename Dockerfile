@@ -12,7 +12,7 @@
 # Same Node as the `node` dependency in package.json pins for npm scripts.
 ARG NODE_VERSION=24.21.0
 
-# --- build: compile TypeScript to dist/ and the SO_ORIGINAL_DST addon -------
+# --- build: compile TypeScript to dist/ and the two Linux addons --------------
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
@@ -23,18 +23,19 @@ COPY scripts/build-info.ts scripts/
 # There is no .git in the build context: `meshlet version` names the commit given
 # here (docker build --build-arg MESHLET_COMMIT=$(git rev-parse HEAD) .).
 ARG MESHLET_COMMIT=unknown
-# npm ci runs the package's own scripts: `install` builds the addon with
+# npm ci runs the package's own scripts: `install` builds the addons with
 # node-gyp (this image has python3, make and g++), `prepare` runs tsc and
 # records the commit in dist/build-info.json.
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund \
  && test -f dist/main.js \
- && test -f native/original-dst/build/Release/original_dst.node
+ && test -f native/linux/build/Release/original_dst.node \
+ && test -f native/linux/build/Release/file_pages.node
 
 # --- prod-deps: runtime dependencies only --------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` needs tsc (a dev dependency) and the addon comes
+# --ignore-scripts: `prepare` needs tsc (a dev dependency) and the addons come
 # from the build stage. The `node` package only pins Node for npm scripts; the
 # image runs the base image's node, so it is dropped instead of carrying a
 # second 120 MB node binary.
@@ -50,7 +51,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/native/original-dst/build/Release/original_dst.node ./native/original-dst/build/Release/
+COPY --from=build /app/native/linux/build/Release/original_dst.node /app/native/linux/build/Release/file_pages.node ./native/linux/build/Release/
 COPY package.json ./
 COPY bin/ ./bin/
 COPY config/ ./config/
@@ -68,7 +69,7 @@ WORKDIR /app
 # /tmp, so the container runs with readOnlyRootFilesystem.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/native/original-dst/build/Release/original_dst.node ./native/original-dst/build/Release/
+COPY --from=build /app/native/linux/build/Release/original_dst.node /app/native/linux/build/Release/file_pages.node ./native/linux/build/Release/
 COPY package.json ./
 COPY bin/ ./bin/
 COPY config/ ./config/

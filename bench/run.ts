@@ -395,9 +395,10 @@ async function measureScenario(scenario: Scenario, loads: Load[], tools: Tools):
     cells: [],
   };
   try {
-    // Idle RSS 3 s after start: past the first idle collection of the
-    // start-up garbage (src/runtime/idle-gc.ts).
-    await sleep(3000);
+    // Idle RSS 5 s after start: past the first idle period, in which a sidecar
+    // collects the start-up garbage and unmaps the binary's pages it no longer
+    // runs, about 3 s after /ready (src/runtime/idle-gc.ts).
+    await sleep(5000);
     const idlePids = target.proxyPids();
     if (idlePids.length > 0) result.rssIdleMiB = rssBytes(idlePids) / MiB;
     if (tools.wrk !== null) await runWrk(tools.wrk, target, 32, warmupSeconds);
@@ -433,9 +434,10 @@ async function measureScenario(scenario: Scenario, loads: Load[], tools: Tools):
       result.cells.push(cell);
       await sleep(300);
     }
-    // RSS "after": 4 s after the load, once a sidecar has had the two idle
-    // seconds after which it gives its heap back (src/runtime/idle-gc.ts).
-    await sleep(4000);
+    // RSS "after": 5 s after the load, once a sidecar has had the two idle
+    // seconds after which it gives its heap and the binary's pages back
+    // (src/runtime/idle-gc.ts).
+    await sleep(5000);
     const afterPids = target.proxyPids();
     if (afterPids.length > 0) result.rssAfterMiB = rssBytes(afterPids) / MiB;
     if (target.inspect !== undefined) {

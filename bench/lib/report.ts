@@ -306,7 +306,7 @@ export function checkTargets(report: Report, rate: number): TargetCheck[] {
       from: ['mesh-path-mtls'],
     },
     {
-      name: '2,000-service config: RSS added, idle 2 s after /ready',
+      name: '2,000-service config: RSS added, idle 5 s after /ready',
       value: report.configCost?.addedMiB,
       limit: 30,
       unit: 'MiB',

@@ -122,7 +122,7 @@ function medianFigures(runs: Figures[]): Figures {
 
 const mib = (b: number) => (b / MiB).toFixed(1);
 
-/** `meshlet run`, idle for 2 s after /ready; RSS and smaps from /proc, heap from process metrics. */
+/** `meshlet run`, idle for 5 s after /ready (past its first idle period); RSS and smaps from /proc, heap from process metrics. */
 async function idleSidecar(configText: string, env: Record<string, string>): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'meshlet-footprint-'));
   const config = join(dir, 'mesh.yaml');
@@ -149,7 +149,7 @@ async function idleSidecar(configText: string, env: Record<string, string>): Pro
   );
   try {
     await waitForHttp200(`http://127.0.0.1:${admin}/ready`, 20_000, proc);
-    await sleep(2000);
+    await sleep(5000);
     const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
     const roll = readFileSync(`/proc/${proc.pid}/smaps_rollup`, 'utf8');
     const kb = (text: string, k: string) =>
@@ -210,7 +210,7 @@ const sidecars: Array<{ name: string; config: string; env: Record<string, string
 ];
 rows.push(
   '',
-  '| idle sidecar (2 s after ready, no GC forced) | RSS | anon / file-backed | heap used / committed |',
+  '| idle sidecar (5 s after ready, no GC forced) | RSS | anon / file-backed | heap used / committed |',
   '| --- | ---: | ---: | ---: |',
 );
 for (const s of sidecars) {

@@ -1,6 +1,7 @@
 // The memory cost of a large config, measured in `npm run bench` beside its
 // reference: an idle meshlet with the one-service bench config, then one with
-// test/helpers/big-mesh.ts (2,000 services), each 2 s after /ready, no load.
+// test/helpers/big-mesh.ts (2,000 services), each 5 s after /ready (past its
+// first idle period), no load.
 // See BENCHMARKS.md ("A 2,000-service config").
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ ${tracing ? 'tracing:\n  sampling: 0.01\n  otlpEndpoint: http://127.0.0.1:4318/v
 `;
 }
 
-/** RSS of an idle `meshlet run` with this config, 2 s after /ready (its process tree with workers). */
+/** RSS of an idle `meshlet run` with this config, 5 s after /ready (its process tree with workers). */
 async function idleRss(
   dir: string,
   name: string,
@@ -77,7 +78,7 @@ async function idleRss(
   );
   try {
     await waitForHttp200(`http://127.0.0.1:${admin}/ready`, 60_000, proc);
-    await sleep(2000);
+    await sleep(5000);
     return rssBytes(processTree(proc.pid)) / MiB;
   } finally {
     await proc.stop(5000);

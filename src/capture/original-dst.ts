@@ -1,6 +1,6 @@
 // The destination a redirected connection was really headed to, from the
 // kernel's conntrack entry (SO_ORIGINAL_DST). Node has no getsockopt, so this
-// goes through the small addon in native/original-dst, loaded on first use:
+// goes through the small addon in native/linux, loaded on first use:
 // a machine without the addon still proxies HTTP, it only loses non-HTTP TCP
 // passthrough, and says so once.
 import { createRequire } from 'node:module';
@@ -17,7 +17,7 @@ interface Addon {
   originalDst(fd: number): OriginalDst | null;
 }
 
-const ADDON_PATH = '../../native/original-dst/build/Release/original_dst.node';
+const ADDON_PATH = '../../native/linux/build/Release/original_dst.node';
 
 let addon: Addon | null | undefined;
 
@@ -30,7 +30,7 @@ function loadAddon(): Addon | null {
     log.warn(
       { err: (err as Error).message },
       'SO_ORIGINAL_DST addon not available (build it with `npm rebuild meshlet` or ' +
-        '`node native/original-dst/build.mjs`); non-HTTP TCP passthrough is disabled',
+        '`node native/linux/build.mjs`); non-HTTP TCP passthrough is disabled',
     );
   }
   return addon;

@@ -223,6 +223,8 @@ async function runSidecar(flags: RunFlags): Promise<number> {
     {
       onCollect: (before, after) =>
         log.debug({ heapBeforeBytes: before, heapAfterBytes: after }, 'idle: collected the heap'),
+      onRelease: (before, released) =>
+        log.debug({ fileBytesBefore: before, releasedBytes: released }, 'idle: released file pages'),
     },
     heap,
   ).stop;

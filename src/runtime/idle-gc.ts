@@ -4,11 +4,14 @@
 // for hours. When the event loop has been idle for a few seconds and the heap
 // has grown since the last collection, one full collection returns it
 // (about 115 MiB after the standard load instead of 135-180; figures in
-// BENCHMARKS.md, "Footprint"). Nothing runs per request: the check reads the
-// event loop's utilization once a second. See docs/performance.md.
+// BENCHMARKS.md, "Footprint"). In the same idle moment, the node binary's
+// pages the sidecar no longer runs are unmapped (runtime/file-pages.ts): once
+// per idle period, at most every 30 s. Nothing runs per request: the check
+// reads the event loop's utilization once a second. See docs/performance.md.
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { type FilePages, processFilePages } from './file-pages.ts';
 
 const MiB = 1024 * 1024;
 
@@ -23,6 +26,10 @@ export interface IdleGcOptions {
   readonly minGrowthBytes?: number;
   /** Told after each collection, with the committed heap before and after. */
   readonly onCollect?: (before: number, after: number) => void;
+  /** Ticks between two releases of file pages at least (default 30). */
+  readonly releaseEveryTicks?: number;
+  /** Told after each release of file pages, with the resident file bytes before and the bytes released. */
+  readonly onRelease?: (before: number, released: number) => void;
 }
 
 /** What the policy reads and does; the defaults are the process's own. */
@@ -33,13 +40,18 @@ export interface IdleGcProbe {
   heapBytes(): number;
   /** A full, synchronous collection that also returns freed pages to the system. */
   collect(): void;
+  /** The process's file pages, or null where they cannot be released. */
+  readonly filePages: FilePages | null;
 }
 
 /**
  * The decision, one tick at a time: collect when the loop has been idle for
  * `idleTicks` ticks and the heap has grown by `minGrowthBytes` since the last
  * collection. The first idle period after start collects once (start-up and
- * config compilation leave garbage behind).
+ * config compilation leave garbage behind). In the same moment, file pages
+ * are released once per idle period, if `releaseEveryTicks` have passed since
+ * the last release: pages an idle sidecar still runs come back at once, so
+ * releasing again while idle would only churn them.
  */
 export class IdleGc {
   readonly #probe: IdleGcProbe;
@@ -47,8 +59,12 @@ export class IdleGc {
   readonly #idleTicks: number;
   readonly #minGrowth: number;
   readonly #onCollect: ((before: number, after: number) => void) | undefined;
+  readonly #releaseEvery: number;
+  readonly #onRelease: ((before: number, released: number) => void) | undefined;
   #idleFor = 0;
   #afterLast = 0;
+  #releasedThisIdle = false;
+  #sinceRelease = Number.POSITIVE_INFINITY;
 
   constructor(probe: IdleGcProbe, options: IdleGcOptions = {}) {
     this.#probe = probe;
@@ -56,16 +72,32 @@ export class IdleGc {
     this.#idleTicks = options.idleTicks ?? 2;
     this.#minGrowth = options.minGrowthBytes ?? 4 * MiB;
     this.#onCollect = options.onCollect;
+    this.#releaseEvery = options.releaseEveryTicks ?? 30;
+    this.#onRelease = options.onRelease;
   }
 
   tick(): void {
+    this.#sinceRelease++;
     if (this.#probe.utilization() >= this.#idleBelow) {
       this.#idleFor = 0;
+      this.#releasedThisIdle = false;
       return;
     }
     this.#idleFor++;
     if (this.#idleFor < this.#idleTicks) return;
     if (this.#probe.heapBytes() >= this.#afterLast + this.#minGrowth) this.#collect();
+    if (!this.#releasedThisIdle && this.#sinceRelease >= this.#releaseEvery) this.#release();
+  }
+
+  #release(): void {
+    const pages = this.#probe.filePages;
+    if (pages === null) return;
+    this.#releasedThisIdle = true;
+    this.#sinceRelease = 0;
+    const before = pages.residentBytes();
+    const released = pages.release();
+    this.#probe.utilization();
+    this.#onRelease?.(before, released);
   }
 
   #collect(): void {
@@ -78,7 +110,7 @@ export class IdleGc {
   }
 }
 
-/** The process's own probe: event-loop utilization, V8's heap, and V8's `gc`. */
+/** The process's own probe: event-loop utilization, V8's heap, V8's `gc`, and its file pages. */
 export function processProbe(): IdleGcProbe {
   let last = performance.eventLoopUtilization();
   let gc: V8Gc | null = null;
@@ -90,6 +122,7 @@ export function processProbe(): IdleGcProbe {
       return delta.utilization;
     },
     heapBytes: () => getHeapStatistics().total_heap_size,
+    filePages: processFilePages(),
     collect() {
       gc ??= exposedGc();
       // 'last-resort' (V8's low-memory collection) unmaps the freed pages; a

@@ -205,7 +205,8 @@ describe('Dockerfile stages carried out without Docker', () => {
     if (!existsSync(path.join(stageDir('prod-deps'), 'node_modules'))) return t.skip('earlier stages failed');
     carryOut('runtime');
     const app = stageDir('runtime');
-    assert.ok(existsSync(path.join(app, 'native/original-dst/build/Release/original_dst.node')));
+    assert.ok(existsSync(path.join(app, 'native/linux/build/Release/original_dst.node')));
+    assert.ok(existsSync(path.join(app, 'native/linux/build/Release/file_pages.node')));
 
     const runtime = stage('runtime');
     const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };

@@ -1,6 +1,8 @@
 // A sidecar gives its heap back once a burst of traffic is over
 // (src/runtime/idle-gc.ts): the collection is logged at debug level and RSS
-// falls below what the burst left.
+// falls below what the burst left. Once idle, it also unmaps the node
+// binary's pages it no longer runs (src/runtime/file-pages.ts), and keeps
+// serving.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +15,19 @@ const MiB = 1024 * 1024;
 function rssOf(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
   return Number(line?.[1]) * 1024;
+}
+
+function rssFileOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/RssFile:\s+(\d+) kB/);
+  return Number(line?.[1]) * 1024;
+}
+
+function releases(sidecar: RunningSidecar): Array<{ fileBytesBefore: number; releasedBytes: number }> {
+  return sidecar
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('idle: released file pages'))
+    .map((l) => JSON.parse(l));
 }
 
 function collections(sidecar: RunningSidecar): Array<{ heapBeforeBytes: number; heapAfterBytes: number }> {
@@ -69,5 +84,33 @@ describe('idle memory', () => {
     assert.ok(last.heapAfterBytes < last.heapBeforeBytes, JSON.stringify(last));
     const idleRss = rssOf(sidecar.proc.pid!);
     assert.ok(idleRss < busyRss - 2 * MiB, `RSS ${busyRss / MiB} -> ${idleRss / MiB} MiB`);
+  });
+
+  it("unmaps the binary's pages it no longer runs once idle, and keeps serving", async (t) => {
+    for (let i = 0; i < 50 && releases(sidecar).length === 0; i++) await sleep(100);
+    const seen = releases(sidecar);
+    if (seen.length === 0) {
+      // Without the addon (no compiler at install) nothing is released: say so rather than pass.
+      const { processFilePages } = await import('../../src/runtime/file-pages.ts');
+      if (processFilePages() === null)
+        return t.skip('native/linux addon not built: file pages are not released');
+    }
+    assert.ok(seen.length > 0, `no release once idle:\n${sidecar.output().slice(-2000)}`);
+    const first = seen[0]!;
+    const fileNow = rssFileOf(sidecar.proc.pid!);
+    process.stdout.write(
+      `# released ${(first.releasedBytes / MiB).toFixed(1)} MiB of ${(first.fileBytesBefore / MiB).toFixed(1)} MiB resident file pages; ${(fileNow / MiB).toFixed(1)} MiB mapped again since\n`,
+    );
+    assert.ok(first.releasedBytes > 20 * MiB, JSON.stringify(first));
+    assert.ok(
+      fileNow < first.fileBytesBefore - 10 * MiB,
+      `RssFile ${first.fileBytesBefore / MiB} -> ${fileNow / MiB} MiB`,
+    );
+    for (let i = 0; i < 20; i++) {
+      const r = await request(`http://127.0.0.1:${sidecar.outbound}/`, { headers: { host: 'bulk' } });
+      assert.equal(r.statusCode, 200);
+      assert.equal(await r.body.text(), body);
+    }
+    assert.equal((await request(`http://127.0.0.1:${sidecar.admin}/metrics`)).statusCode, 200);
   });
 });

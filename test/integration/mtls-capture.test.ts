@@ -26,7 +26,7 @@ import {
 
 const POD_IP = '10.78.0.1';
 const REMOTE_IP = '10.78.0.2';
-const ADDON = `${REPO}native/original-dst/build/Release/original_dst.node`;
+const ADDON = `${REPO}native/linux/build/Release/original_dst.node`;
 
 function skipReason(): string | null {
   if (!existsSync(MAIN)) return `${MAIN} is not built (npm test runs tsc first)`;

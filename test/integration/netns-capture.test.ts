@@ -24,7 +24,7 @@ import {
   unreadableBy,
 } from '../helpers/netns.ts';
 
-const ADDON = `${REPO}native/original-dst/build/Release/original_dst.node`;
+const ADDON = `${REPO}native/linux/build/Release/original_dst.node`;
 const POD_IP = '10.55.0.1';
 const REMOTE_IP = '10.55.0.2';
 const APP_UID = 1000;
@@ -94,7 +94,7 @@ describe('traffic capture in a network namespace', { skip: skipReason ?? false }
   };
 
   before(async () => {
-    if (!existsSync(ADDON)) spawnSync(NODE, [`${REPO}native/original-dst/build.mjs`], { stdio: 'inherit' });
+    if (!existsSync(ADDON)) spawnSync(NODE, [`${REPO}native/linux/build.mjs`], { stdio: 'inherit' });
     assert.ok(existsSync(ADDON), `the SO_ORIGINAL_DST addon is not built (${ADDON})`);
     pod = await createNetns();
     remote = await createNetns();

@@ -38,7 +38,7 @@ import {
 const POD_IP = '10.66.0.1';
 const REMOTE_IP = '10.66.0.2';
 const APP_UID = 1000;
-const ADDON = `${REPO}native/original-dst/build/Release/original_dst.node`;
+const ADDON = `${REPO}native/linux/build/Release/original_dst.node`;
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

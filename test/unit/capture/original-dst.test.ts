@@ -11,9 +11,9 @@ import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ADDON = fileURLToPath(
-  new URL('../../../native/original-dst/build/Release/original_dst.node', import.meta.url),
+  new URL('../../../native/linux/build/Release/original_dst.node', import.meta.url),
 );
-const BUILD = fileURLToPath(new URL('../../../native/original-dst/build.mjs', import.meta.url));
+const BUILD = fileURLToPath(new URL('../../../native/linux/build.mjs', import.meta.url));
 
 describe('originalDst', {
   skip: process.platform === 'linux' ? false : 'SO_ORIGINAL_DST is Linux-only',

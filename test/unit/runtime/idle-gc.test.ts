@@ -6,13 +6,22 @@ const MiB = 1024 * 1024;
 
 /** A probe whose utilization and heap the test sets; `collect` shrinks the heap to `floor`. */
 function fakeProbe(floor = 20 * MiB) {
-  const state = { busy: 0, heap: floor, collections: 0 };
+  const state = { busy: 0, heap: floor, collections: 0, files: 50 * MiB, releases: 0 };
   const probe: IdleGcProbe = {
     utilization: () => state.busy,
     heapBytes: () => state.heap,
     collect: () => {
       state.collections++;
       state.heap = floor;
+    },
+    filePages: {
+      residentBytes: () => state.files,
+      release: () => {
+        state.releases++;
+        const released = state.files;
+        state.files = 0;
+        return released;
+      },
     },
   };
   return { state, probe };
@@ -75,6 +84,44 @@ describe('IdleGc', () => {
     idle.tick();
     idle.tick();
     assert.deepEqual(seen, [[50 * MiB, 8 * MiB]]);
+  });
+
+  it('releases file pages once per idle period, at most every releaseEveryTicks ticks', () => {
+    const { state, probe } = fakeProbe();
+    const seen: Array<[number, number]> = [];
+    const idle = new IdleGc(probe, { releaseEveryTicks: 10, onRelease: (b, r) => seen.push([b, r]) });
+    idle.tick();
+    assert.equal(state.releases, 0, 'one idle tick is not yet idle');
+    idle.tick();
+    assert.equal(state.releases, 1, 'the first idle period after start releases');
+    assert.deepEqual(seen, [[50 * MiB, 50 * MiB]]);
+    // An idle sidecar maps what it runs again at once: no second release while it stays idle.
+    for (let i = 0; i < 40; i++) {
+      state.files += 2 * MiB;
+      idle.tick();
+    }
+    assert.equal(state.releases, 1);
+    // Traffic, then idle again: released again, since more than 10 ticks have passed.
+    state.busy = 0.3;
+    idle.tick();
+    state.busy = 0;
+    idle.tick();
+    idle.tick();
+    assert.equal(state.releases, 2);
+    // Light traffic that comes and goes: not more often than every 10 ticks.
+    for (let i = 0; i < 9; i++) {
+      state.busy = i % 3 === 0 ? 0.3 : 0;
+      idle.tick();
+    }
+    assert.equal(state.releases, 2);
+  });
+
+  it('without file pages to release (no addon), it only collects', () => {
+    const { state, probe } = fakeProbe();
+    const idle = new IdleGc({ ...probe, filePages: null });
+    for (let i = 0; i < 5; i++) idle.tick();
+    assert.equal(state.collections, 1);
+    assert.equal(state.releases, 0);
   });
 
   it("with the process's own probe, a collection gives V8's freed pages back", () => {

@@ -1,7 +1,9 @@
-// Builds the SO_ORIGINAL_DST addon when the package is installed (`npm ci`
-// runs this as the root `install` script). It never fails the install: on a
-// machine without a compiler or outside Linux meshlet still proxies HTTP, and
-// only non-HTTP TCP passthrough is off (src/capture/original-dst.ts warns).
+// Builds meshlet's two small Linux addons when the package is installed
+// (`npm ci` runs this as the root `install` script): original_dst
+// (SO_ORIGINAL_DST) and file_pages (madvise). It never fails the install: on a
+// machine without a compiler or outside Linux meshlet still proxies HTTP; only
+// non-HTTP TCP passthrough is off (src/capture/original-dst.ts warns) and idle
+// sidecars keep the binary's code pages mapped (src/runtime/file-pages.ts).
 // Plain JavaScript so it runs on whatever Node npm starts it with.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,13 +14,14 @@ const dir = dirname(fileURLToPath(import.meta.url));
 
 function skip(reason) {
   process.stderr.write(
-    `meshlet: native/original-dst not built: ${reason}\n` +
-      'meshlet: non-HTTP TCP passthrough (SO_ORIGINAL_DST) will be unavailable; HTTP proxying is unaffected.\n',
+    `meshlet: native/linux not built: ${reason}\n` +
+      'meshlet: non-HTTP TCP passthrough (SO_ORIGINAL_DST) will be unavailable, and idle sidecars keep ' +
+      'their code pages mapped; HTTP proxying is unaffected.\n',
   );
   process.exit(0);
 }
 
-if (process.platform !== 'linux') skip('SO_ORIGINAL_DST exists on Linux only');
+if (process.platform !== 'linux') skip('SO_ORIGINAL_DST and /proc/self/smaps exist on Linux only');
 
 // npm hands lifecycle scripts the path of its bundled node-gyp; fall back to
 // the copy beside the npm that runs us.
