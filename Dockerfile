@@ -56,7 +56,7 @@ COPY package.json ./
 COPY bin/ ./bin/
 COPY config/ ./config/
 # Runs as root with NET_ADMIN/NET_RAW (the injected securityContext says so).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--external-memory-accounted-in-global-limit", "/app/bin/meshlet.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--external-memory-accounted-in-global-limit", "/app/bin/meshlet.js"]
 CMD ["init-iptables", "--help"]
 
 # --- runtime: the sidecar (default target) ------------------------------------
@@ -78,5 +78,5 @@ EXPOSE 15001 15006 15000
 # For plain `docker run`; Kubernetes uses the injected probes instead.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.MESHLET_ADMIN_PORT || 15000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--external-memory-accounted-in-global-limit", "/app/bin/meshlet.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--external-memory-accounted-in-global-limit", "/app/bin/meshlet.js"]
 CMD ["run"]

@@ -54,7 +54,7 @@ const USAGE = `usage: npm run bench -- [options]
   --only REGEX     run only the cells whose id matches (ids: direct/c1, meshlet-one-hop/c32, mesh-path-mtls/r1000, config-2000/idle, ...)
   --workers N      run meshlet with MESHLET_WORKERS=N
   --entry dist|src meshlet from the compiled build as shipped (default; built first) or from src/*.ts
-  --node-flags=F   node flags for meshlet (default: the shipped --max-semi-space-size=1; --node-flags= for none)
+  --node-flags=F   node flags for meshlet (default: the shipped --max-semi-space-size=4; --node-flags= for none)
   --repeat N       N rounds over all systems; each cell reports its median-throughput round
   --rate R         fixed-rate cells' request rate (default 1000)
   --cpu-prof       run meshlet under --cpu-prof, profiles in bench/results/prof/

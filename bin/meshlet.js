@@ -4,7 +4,7 @@
 // `node` is first on PATH: an older Node re-runs this file with the pinned one,
 // or says in one line how to get it. Plain JavaScript that parses on old Nodes.
 //
-// `meshlet run` gets a 1 MiB young generation and Buffer memory counted in
+// `meshlet run` gets a 4 MiB young generation and Buffer memory counted in
 // V8's GC limits, which keep garbage from piling up in RSS (docs/performance.md). The Dockerfile and the injected sidecar pass these
 // flags themselves; started without them, `run` replaces itself with a Node
 // that has them.
@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PINNED_MAJOR = 24;
-const RUN_FLAGS = ['--max-semi-space-size=1', '--external-memory-accounted-in-global-limit'];
+const RUN_FLAGS = ['--max-semi-space-size=4', '--external-memory-accounted-in-global-limit'];
 
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);

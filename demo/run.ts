@@ -34,7 +34,7 @@ import { grpcDemo } from './grpc.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const BIN = join(ROOT, 'dist/main.js');
-const NODE_FLAGS = ['--max-semi-space-size=1', '--external-memory-accounted-in-global-limit'];
+const NODE_FLAGS = ['--max-semi-space-size=4', '--external-memory-accounted-in-global-limit'];
 const work = mkdtempSync(join(tmpdir(), 'meshlet-demo-'));
 // Outside `work`, which holds private keys and is removed at the end.
 const logs = mkdtempSync(join(tmpdir(), 'meshlet-demo-logs-'));

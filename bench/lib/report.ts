@@ -67,7 +67,7 @@ export interface Report {
     warmupSeconds: number;
     repeat: number;
     workers: number;
-    /** How meshlet was started, e.g. `node --max-semi-space-size=1 dist/main.js run` */
+    /** How meshlet was started, e.g. `node --max-semi-space-size=4 dist/main.js run` */
     meshlet?: string;
     only: string | null;
   };

@@ -3,7 +3,7 @@
 // `meshlet run` itself, idle, with and without metrics and tracing. Prints a
 // Markdown table (the "Footprint" section of BENCHMARKS.md comes from it).
 //
-//   node bench/memory/breakdown.ts [--reps N] [--flags '--max-semi-space-size=1 ...'] [--only REGEX]
+//   node bench/memory/breakdown.ts [--reps N] [--flags '--max-semi-space-size=4 ...'] [--only REGEX]
 //
 // Runs the build in dist/ (`npm run build` first). Every child is killed when it is done.
 import { spawn } from 'node:child_process';

@@ -12,13 +12,13 @@ export const INIT_CONTAINER = 'meshlet-init';
 export const INJECTED_LABEL = 'meshlet.dev/injected';
 /**
  * How the proxy container starts node (the Dockerfile's ENTRYPOINT, spelled
- * out so the flag holds whatever the image's entrypoint is): a 1 MiB young
+ * out so the flag holds whatever the image's entrypoint is): a 4 MiB young
  * generation and external (Buffer) memory counted in V8's GC limits keep
  * garbage out of RSS (docs/performance.md).
  */
 export const PROXY_COMMAND: readonly string[] = Object.freeze([
   'node',
-  '--max-semi-space-size=1',
+  '--max-semi-space-size=4',
   '--external-memory-accounted-in-global-limit',
   '/app/bin/meshlet.js',
 ]);

@@ -95,7 +95,7 @@ describe('Dockerfile', () => {
     assert.equal(one(runtime, 'USER'), '1337:1337');
     // The injected proxy container spells out the same command (its flag must not depend on the image).
     assert.deepEqual(JSON.parse(one(runtime, 'ENTRYPOINT')), [...PROXY_COMMAND]);
-    assert.ok(PROXY_COMMAND.includes('--max-semi-space-size=1'));
+    assert.ok(PROXY_COMMAND.includes('--max-semi-space-size=4'));
     assert.deepEqual(JSON.parse(one(runtime, 'CMD')), ['run']);
     const health = one(runtime, 'HEALTHCHECK');
     assert.match(health, /CMD \["node", "-e"/);

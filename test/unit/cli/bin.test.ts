@@ -94,7 +94,7 @@ describe('bin/meshlet.js', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.seen.node, /^v24\./);
     assert.deepEqual(r.seen.execArgv, [
-      '--max-semi-space-size=1',
+      '--max-semi-space-size=4',
       '--external-memory-accounted-in-global-limit',
     ]);
   });
@@ -127,7 +127,7 @@ describe('bin/meshlet.js', () => {
     });
     assert.equal(child.status, 0, child.stderr);
     const seen = JSON.parse(child.stdout);
-    assert.ok(seen.execArgv.includes('--max-semi-space-size=1'), seen.execArgv);
+    assert.ok(seen.execArgv.includes('--max-semi-space-size=4'), seen.execArgv);
     assert.ok(seen.execArgv.includes('--external-memory-accounted-in-global-limit'), seen.execArgv);
     assert.equal(seen.pid, child.pid, 'replaced in place, not a child process');
   });
