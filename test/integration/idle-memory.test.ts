@@ -12,31 +12,26 @@ import { type RunningSidecar, serviceYaml, startServer, startSidecar } from '../
 
 const MiB = 1024 * 1024;
 
-function rssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+/** A field of /proc/PID/status, in bytes (VmRSS, RssFile, ...). */
+function statusBytes(pid: number, field: string): number {
+  const line = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(line?.[1]) * 1024;
 }
+const rssOf = (pid: number) => statusBytes(pid, 'VmRSS');
+const rssFileOf = (pid: number) => statusBytes(pid, 'RssFile');
 
-function rssFileOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/RssFile:\s+(\d+) kB/);
-  return Number(line?.[1]) * 1024;
-}
-
-function releases(sidecar: RunningSidecar): Array<{ fileBytesBefore: number; releasedBytes: number }> {
+/** The sidecar's debug log lines with this message, parsed. */
+function logged<T>(sidecar: RunningSidecar, msg: string): T[] {
   return sidecar
     .output()
     .split('\n')
-    .filter((l) => l.includes('idle: released file pages'))
-    .map((l) => JSON.parse(l));
+    .filter((l) => l.includes(msg))
+    .map((l) => JSON.parse(l) as T);
 }
-
-function collections(sidecar: RunningSidecar): Array<{ heapBeforeBytes: number; heapAfterBytes: number }> {
-  return sidecar
-    .output()
-    .split('\n')
-    .filter((l) => l.includes('idle: collected the heap'))
-    .map((l) => JSON.parse(l));
-}
+const releases = (sidecar: RunningSidecar) =>
+  logged<{ fileBytesBefore: number; releasedBytes: number }>(sidecar, 'idle: released file pages');
+const collections = (sidecar: RunningSidecar) =>
+  logged<{ heapBeforeBytes: number; heapAfterBytes: number }>(sidecar, 'idle: collected the heap');
 
 describe('idle memory', () => {
   let app: Awaited<ReturnType<typeof startServer>>;
