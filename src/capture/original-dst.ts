@@ -3,8 +3,8 @@
 // goes through the small addon in native/linux, loaded on first use:
 // a machine without the addon still proxies HTTP, it only loses non-HTTP TCP
 // passthrough, and says so once.
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { requireLinuxAddon } from '../runtime/linux-addon.ts';
 import { log } from '../telemetry/log.ts';
 
 export interface OriginalDst {
@@ -17,18 +17,15 @@ interface Addon {
   originalDst(fd: number): OriginalDst | null;
 }
 
-const ADDON_PATH = '../../native/linux/build/Release/original_dst.node';
-
 let addon: Addon | null | undefined;
 
 function loadAddon(): Addon | null {
   if (addon !== undefined) return addon;
-  try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-  } catch (err) {
-    addon = null;
+  const loaded = requireLinuxAddon<Addon>('original_dst');
+  addon = loaded instanceof Error ? null : loaded;
+  if (loaded instanceof Error) {
     log.warn(
-      { err: (err as Error).message },
+      { err: loaded.message },
       'SO_ORIGINAL_DST addon not available (build it with `npm rebuild meshlet` or ' +
         '`node native/linux/build.mjs`); non-HTTP TCP passthrough is disabled',
     );

@@ -8,9 +8,9 @@
 // "Reloading".
 import { fork } from 'node:child_process';
 import { setPriority } from 'node:os';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type CheckResult, checkMeshText } from './load.ts';
+import { slicePause } from './slices.ts';
 import type { ConfigIssue, RawMesh, RawService, SidecarIdentity } from './types.ts';
 
 interface Job {
@@ -30,8 +30,6 @@ const CHECKER_HEAP_MB = 512;
 const CHECKER_TIMEOUT_MS = 60_000;
 const CHECKER_NICE = 10;
 const CHECKER = fileURLToPath(import.meta.url);
-// Time the parsing of the reply may hold the event loop before giving it back.
-const PARSE_SLICE_MS = 5;
 // Marks the child: a cluster worker also has an IPC channel.
 const CHECKER_ENV = 'MESHLET_CONFIG_CHECKER';
 
@@ -93,13 +91,10 @@ async function parseInSlices(reply: { mesh: string; services: string[] }): Promi
   const raw = JSON.parse(reply.mesh) as RawMesh;
   if (raw.services !== null) return raw;
   const services: [string, RawService][] = [];
-  let sliceStart = performance.now();
+  const pause = slicePause();
   for (const piece of reply.services) {
     services.push(JSON.parse(piece) as [string, RawService]);
-    if (performance.now() - sliceStart >= PARSE_SLICE_MS) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
+    await pause();
   }
   // fromEntries defines each key as its own property, whatever the name (even __proto__).
   raw.services = Object.fromEntries(services);

@@ -4,13 +4,13 @@
 // in slices, and publishes it to the store or rejects it, with the metric and
 // the log line. Texts arriving while one is being loaded are coalesced: only
 // the newest is loaded next. See docs/configuration.md, "Reloading".
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../telemetry/log.ts';
 import type { MeshMetrics } from '../telemetry/types.ts';
 import { configChange } from './change.ts';
 import { compileMeshSteps } from './compile.ts';
 import { checkInChild } from './compile-worker.ts';
 import { type CheckResult, checkMeshText, formatIssue } from './load.ts';
+import { slicePause } from './slices.ts';
 import type { ConfigStore } from './store.ts';
 import type { CompiledMesh, RawMesh, SidecarIdentity } from './types.ts';
 
@@ -41,8 +41,6 @@ export interface ReloadOptions {
 
 // About 1 ms of parsing per KiB: a text this size blocks for ~15 ms at most.
 const INLINE_BYTES = 16 * 1024;
-// Time the compile may hold the event loop before giving it back.
-const SLICE_MS = 5;
 
 /** Starts the source; returns a function that stops it. */
 export function startReload(opts: ReloadOptions): () => void {
@@ -111,13 +109,10 @@ async function compileInSlices(
   self: SidecarIdentity,
 ): Promise<CompiledMesh> {
   const steps = compileMeshSteps(raw, { hash, source, self });
-  let sliceStart = performance.now();
+  const pause = slicePause();
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (performance.now() - sliceStart >= SLICE_MS) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
+    await pause();
   }
 }

@@ -9,15 +9,14 @@
 // it ever ran. Only mappings that cannot hold private data are released:
 // file-backed, private, not writable, no anonymous (copy-on-write) pages.
 // Linux only, through the small addon in native/linux; without it nothing
-// is released. See docs/performance.md, "Idle memory".
+// is released. See docs/performance.md, "The node binary's pages: unmapped
+// when idle".
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { requireLinuxAddon } from './linux-addon.ts';
 
 interface Addon {
   dontNeed(start: number, length: number): number;
 }
-
-const ADDON_PATH = '../../native/linux/build/Release/file_pages.node';
 
 /** One mapping of /proc/self/smaps that may be released, with its resident bytes. */
 export interface ReleasableMapping {
@@ -95,11 +94,8 @@ let addon: Addon | null | undefined;
 
 function loadAddon(): Addon | null {
   if (addon === undefined) {
-    try {
-      addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
-    } catch {
-      addon = null;
-    }
+    const loaded = requireLinuxAddon<Addon>('file_pages');
+    addon = loaded instanceof Error ? null : loaded;
   }
   return addon;
 }
