@@ -63,7 +63,7 @@ async function child(which: Case): Promise<void> {
   };
   const listener =
     which === 'server-chain' || which === 'server-leaf'
-      ? // the options InboundTls gives its tls.Server (src/tls/inbound.ts)
+      ? // the options InboundTls gave its tls.Server until it terminated on its own TLSSocket
         tls.createServer(
           {
             key: server.keyPem,

@@ -4,10 +4,9 @@
 // when the peer presented a certificate that chains to our CA bundle and
 // names a workload in our trust domain. Anything else fails the handshake.
 import type { Socket } from 'node:net';
-import { Server, type TLSSocket } from 'node:tls';
+import { type PeerCertificate, TLSSocket } from 'node:tls';
 import { ALPN_PROTOCOLS } from '../listener/server/http2.ts';
-import type { TlsMaterial, TlsSnapshot } from './material.ts';
-import { secureContextOptionsOf } from './material.ts';
+import type { TlsMaterial } from './material.ts';
 import { peerSpiffeId } from './spiffe.ts';
 
 /** Bounded set of reasons, used as a metric label value. */
@@ -69,37 +68,40 @@ export interface InboundTlsOptions {
   /** Gets each authenticated connection; typically `httpServer.emit('connection', socket)`. */
   onSecureConnection: (socket: TLSSocket, spiffeId: string) => void;
   onHandshakeFailure?: HandshakeFailureHook;
-  /** Default 10 s. */
+  /** From the first byte to the end of the handshake, at most; default 10 s. */
   handshakeTimeoutMs?: number;
 }
 
 /**
- * Terminates inbound mTLS. A private, never-listening tls.Server does the
- * handshakes, because only its connection path checks the peer certificate
- * and sets `socket.authorized`; a bare `new TLSSocket` would not.
+ * What a server TLSSocket has that tls.Server's connection path uses and that
+ * has no public name (Node's lib/internal/tls/wrap.js): the handshake's chain
+ * verification result (`ssl` is the TLS handle); the switch that lets TLS
+ * errors after the handshake reach the socket's 'error' listeners; and the
+ * flag an HTTP/2 session waits on before it reads. Should a Node release
+ * rename the first two, every handshake fails as `handshake_error`.
+ */
+interface ServerSocketInternals {
+  ssl?: { verifyError?: () => (Error & { code?: string }) | null } | null;
+  _releaseControl?: () => boolean;
+  secureConnecting: boolean;
+}
+
+/**
+ * Terminates inbound mTLS on a server TLSSocket of its own. tls.Server's
+ * connection path is not used because it reads the peer certificate with
+ * getPeerX509Certificate(), which in Node 24 keeps every client's certificate
+ * chain for good (7.6 KiB per connection; BENCHMARKS.md, "Soak"); the
+ * certificate is read here with getPeerCertificate(), which copies it.
  */
 export class InboundTls {
   #material: TlsMaterial;
   #options: InboundTlsOptions;
-  #server: Server;
-  #applied: TlsSnapshot | null = null;
+  #timeoutMs: number;
 
   constructor(material: TlsMaterial, options: InboundTlsOptions) {
     this.#material = material;
     this.#options = options;
-    this.#server = new Server({
-      requestCert: true,
-      // Verification errors are judged in #onSecure, so each failure is counted with its reason.
-      rejectUnauthorized: false,
-      handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
-      // HTTP/2 preferred, HTTP/1.1 for peers that offer only it (or no ALPN at all).
-      ALPNProtocols: [...ALPN_PROTOCOLS],
-    });
-    this.#server.on('secureConnection', (socket: TLSSocket) => this.#onSecure(socket));
-    this.#server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-      const timeout = err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
-      this.#fail(socket, timeout ? 'handshake_timeout' : 'handshake_error', err.code ?? err.message);
-    });
+    this.#timeoutMs = options.handshakeTimeoutMs ?? 10_000;
   }
 
   /**
@@ -116,33 +118,68 @@ export class InboundTls {
       socket.destroy();
       return;
     }
-    if (current !== this.#applied) {
-      this.#server.setSecureContext(secureContextOptionsOf(current));
-      this.#applied = current;
-    }
     if (head !== undefined && head.length > 0) socket.unshift(head);
     // No resume(): the TLS layer drains the bytes put back and then reads the handle itself;
     // a resumed, listener-less socket would drop them before it gets there.
-    this.#server.emit('connection', socket);
+    const tls = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: current.secureContext,
+      requestCert: true,
+      // Verification errors are judged in #onSecure, so each failure is counted with its reason.
+      rejectUnauthorized: false,
+      // HTTP/2 preferred, HTTP/1.1 for peers that offer only it (or no ALPN at all).
+      ALPNProtocols: [...ALPN_PROTOCOLS],
+    });
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      return true;
+    };
+    // Absolute, not an idle timeout: a peer trickling handshake bytes is cut off too.
+    const timer = setTimeout(() => {
+      if (settle()) this.#fail(tls, 'handshake_timeout', 'ERR_TLS_HANDSHAKE_TIMEOUT');
+    }, this.#timeoutMs);
+    tls.once('secure', () => {
+      if (settle()) this.#onSecure(tls);
+    });
+    // Stays attached (a no-op once settled) until the HTTP server adds its own listener.
+    tls.on('error', (err: NodeJS.ErrnoException) => {
+      if (settle()) this.#fail(tls, 'handshake_error', err.code ?? err.message);
+    });
+    tls.once('close', () => {
+      if (settle()) this.#fail(tls, 'handshake_error', 'ECONNRESET');
+    });
   }
 
   #onSecure(socket: TLSSocket): void {
-    if (!socket.authorized) {
-      const code = String(socket.authorizationError ?? '');
-      const reason =
-        socket.getPeerX509Certificate() === undefined
-          ? 'no_peer_cert'
-          : code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID'
-            ? 'expired_peer_cert'
-            : 'untrusted_peer_cert';
-      this.#fail(socket, reason, code);
+    const internals = socket as unknown as ServerSocketInternals;
+    if (typeof internals.ssl?.verifyError !== 'function' || typeof internals._releaseControl !== 'function') {
+      this.#fail(socket, 'handshake_error', 'this Node version has no server TLS verification result');
       return;
     }
+    const verifyError = internals.ssl.verifyError();
+    // `{}` without a certificate: the check covers a TLS 1.3 resumption too, which verifies as OK without one.
+    if ((socket.getPeerCertificate() as Partial<PeerCertificate>).raw === undefined) {
+      this.#fail(socket, 'no_peer_cert', verifyError?.code ?? 'no certificate');
+      return;
+    }
+    if (verifyError !== null) {
+      const code = verifyError.code ?? verifyError.message;
+      socket.authorizationError = code as unknown as Error;
+      const expired = code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID';
+      this.#fail(socket, expired ? 'expired_peer_cert' : 'untrusted_peer_cert', code);
+      return;
+    }
+    socket.authorized = true;
     const spiffeId = peerSpiffeId(socket, this.#options.trustDomain());
     if (spiffeId === null) {
       this.#fail(socket, 'peer_identity', 'peer certificate has no SPIFFE ID in the trust domain');
       return;
     }
+    internals._releaseControl();
+    internals.secureConnecting = false;
     this.#options.onSecureConnection(socket, spiffeId);
   }
 

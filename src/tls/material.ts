@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { log as defaultLog, type Logger } from '../telemetry/log.ts';
 import { spiffeIdOfCertificate } from './spiffe.ts';
 
@@ -50,23 +50,13 @@ export class TlsNotReadyError extends Error {
   }
 }
 
-// TLS 1.3 only (both ends are meshlet), and no session tickets: a resumed
-// session skips the client certificate, so an identity could outlive its
-// certificate's expiry or rotation by the ticket lifetime.
+// TLS 1.3 only (both ends are meshlet), and no resumption: a resumed session
+// skips the client certificate, so an identity could outlive its certificate's
+// expiry or rotation by the ticket lifetime. With SSL_OP_NO_TICKET, TLS 1.3
+// tickets are stateful, and OpenSSL keeps no server session to resume without
+// a session ID context, which the inbound TLSSocket (unlike tls.Server) never sets.
 const PROTOCOL = { minVersion: 'TLSv1.3', secureOptions: cryptoConstants.SSL_OP_NO_TICKET } as const;
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
-
-// The PEM text behind each snapshot, for tls.Server#setSecureContext, which
-// takes options rather than a built context. Kept off the snapshot object so
-// logging or serialising a snapshot can never print the key.
-const pemOf = new WeakMap<TlsSnapshot, { cert: string; key: string; ca: string }>();
-
-/** createSecureContext options of a snapshot (contains the private key: never log them). */
-export function secureContextOptionsOf(snapshot: TlsSnapshot): SecureContextOptions {
-  const pem = pemOf.get(snapshot);
-  if (pem === undefined) throw new Error('snapshot was not built by buildTlsSnapshot');
-  return { ...pem, ...PROTOCOL };
-}
 
 /** Validates the three files and builds a secure context, or throws with a reason. */
 export function buildTlsSnapshot(
@@ -101,8 +91,7 @@ export function buildTlsSnapshot(
   } catch {
     throw new Error(`${CA_FILE} is not a PEM certificate bundle`);
   }
-  const pem = { cert: certPem, key: keyPem, ca: caPem };
-  const secureContext = createSecureContext({ ...pem, ...PROTOCOL });
+  const secureContext = createSecureContext({ cert: certPem, key: keyPem, ca: caPem, ...PROTOCOL });
   const snapshot: TlsSnapshot = {
     secureContext,
     spiffeId,
@@ -110,7 +99,6 @@ export function buildTlsSnapshot(
     notAfter: leaf.validToDate,
     loadedAt: now,
   };
-  pemOf.set(snapshot, pem);
   return snapshot;
 }
 

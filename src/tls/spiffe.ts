@@ -2,7 +2,7 @@
 // and the one function the request path asks for the caller's identity.
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { type PeerCertificate, TLSSocket } from 'node:tls';
 
 type Asn1 = typeof import('@peculiar/asn1-schema') & typeof import('@peculiar/asn1-x509');
 // The ASN.1 parser is loaded with the first certificate: a plaintext sidecar
@@ -96,8 +96,9 @@ export function peerSpiffeId(socket: Socket, trustDomain: string): string | null
   if (!(socket instanceof TLSSocket) || socket.authorized !== true) return null;
   let peer = peerIds.get(socket);
   if (peer === undefined) {
-    const cert = socket.getPeerX509Certificate();
-    const id = cert === undefined ? null : spiffeIdOfCertificate(cert.raw);
+    // getPeerCertificate() copies the certificate; Node 24's getPeerX509Certificate() keeps the chain for good.
+    const der = (socket.getPeerCertificate() as Partial<PeerCertificate>).raw;
+    const id = der === undefined ? null : spiffeIdOfCertificate(der);
     peer = id === null ? null : { id, trustDomain: parseSpiffeId(id)!.trustDomain };
     peerIds.set(socket, peer);
   }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  connect as connectHttp2,
+  createServer as createHttp2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
 import type { IssuedCertificate } from '../../../src/tls/dev-ca.ts';
@@ -22,6 +29,8 @@ interface Inbound {
   secured: string[];
   /** peerSpiffeId of each secured socket when asked for another trust domain. */
   otherTrustDomain: Array<string | null>;
+  /** Error codes the HTTP/1.1 server saw on its connections. */
+  clientErrors: string[];
   close(): Promise<void>;
 }
 
@@ -30,17 +39,28 @@ async function startInbound(material: TlsMaterial, sniff: 'peek' | 'consume' = '
   const failures: HandshakeFailureReason[] = [];
   const secured: string[] = [];
   const otherTrustDomain: Array<string | null> = [];
-  const http = createHttpServer((req, res) => {
+  const clientErrors: string[] = [];
+  const who = (
+    req: IncomingMessage | Http2ServerRequest,
+    res: ServerResponse | Http2ServerResponse,
+  ): void => {
     const peer = peerSpiffeId(req.socket, TD);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ peer }));
+  };
+  const http = createHttpServer(who);
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    clientErrors.push(err.code ?? err.message);
+    socket.destroy();
   });
+  const h2 = createHttp2Server(who);
   const tls = new InboundTls(material, {
     trustDomain: () => TD,
     onSecureConnection: (socket, spiffeId) => {
       secured.push(spiffeId);
       otherTrustDomain.push(peerSpiffeId(socket, 'evil.local'));
-      http.emit('connection', socket);
+      // As the front door does: HTTP/2 when ALPN chose it.
+      (socket.alpnProtocol === 'h2' ? h2 : http).emit('connection', socket);
     },
     onHandshakeFailure: (reason) => failures.push(reason),
   });
@@ -71,6 +91,7 @@ async function startInbound(material: TlsMaterial, sniff: 'peek' | 'consume' = '
     failures,
     secured,
     otherTrustDomain,
+    clientErrors,
     async close() {
       for (const socket of sockets) socket.destroy();
       http.closeAllConnections();
@@ -160,6 +181,91 @@ describe('inbound mTLS (real handshakes on 127.0.0.1)', () => {
     assert.equal(inbound.secured.at(-1), id('productpage'));
     // After a reload to another trust domain the same connection has no identity.
     assert.equal(inbound.otherTrustDomain.at(-1), null);
+  });
+
+  test('an HTTP/2 peer (ALPN h2) is served with its SPIFFE ID', { timeout: 10_000 }, async () => {
+    const client = await pki.leaf({ spiffeId: id('productpage') });
+    const session = connectHttp2(`https://127.0.0.1:${inbound.port}`, {
+      ca: pki.ca.certPem,
+      cert: client.certPem,
+      key: client.keyPem,
+      checkServerIdentity: () => undefined,
+    });
+    try {
+      const stream = session.request({ ':path': '/who' });
+      stream.setEncoding('utf8');
+      let body = '';
+      for await (const chunk of stream) body += chunk;
+      assert.deepEqual(JSON.parse(body), { peer: id('productpage') });
+    } finally {
+      session.close();
+    }
+  });
+
+  test('a corrupt TLS record after the handshake reaches the HTTP server as an error and closes the connection', {
+    timeout: 10_000,
+  }, async () => {
+    const client = await pki.leaf({ spiffeId: id('productpage') });
+    // A relay in the middle, so bytes can be put on the wire under the client's TLS.
+    let toServer: Socket | undefined;
+    const relay = createServer((fromClient) => {
+      const upstream = netConnect(inbound.port, '127.0.0.1');
+      toServer = upstream;
+      fromClient.pipe(upstream).pipe(fromClient);
+      fromClient.on('error', () => undefined);
+      upstream.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = connect({
+        host: '127.0.0.1',
+        port: (relay.address() as { port: number }).port,
+        ca: pki.ca.certPem,
+        cert: client.certPem,
+        key: client.keyPem,
+        checkServerIdentity: () => undefined,
+      });
+      socket.on('error', () => undefined);
+      socket.setEncoding('utf8');
+      // A first response proves the server finished its side of the handshake.
+      const first = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.write('GET /who HTTP/1.1\r\nhost: reviews\r\n\r\n');
+      await first;
+      const errorsBefore = inbound.clientErrors.length;
+      const closed = new Promise((resolve) => toServer!.once('close', resolve));
+      // An application-data record whose 32 bytes cannot authenticate.
+      toServer!.write(Buffer.concat([Buffer.from([0x17, 0x03, 0x03, 0x00, 0x20]), Buffer.alloc(32, 7)]));
+      await closed;
+      assert.equal(inbound.clientErrors.length, errorsBefore + 1);
+      assert.match(inbound.clientErrors.at(-1)!, /^ERR_SSL_/);
+      socket.destroy();
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  test('a peer that trickles its handshake is cut off at the handshake timeout (handshake_timeout)', async () => {
+    const failures: HandshakeFailureReason[] = [];
+    const tls = new InboundTls(material, {
+      trustDomain: () => TD,
+      onSecureConnection: () => assert.fail('no handshake can finish'),
+      onHandshakeFailure: (reason) => failures.push(reason),
+      handshakeTimeoutMs: 300,
+    });
+    const server = createServer((socket) => tls.accept(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = netConnect((server.address() as { port: number }).port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      // A record header, then one byte every 50 ms: the connection is never idle for long.
+      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+      const trickle = setInterval(() => socket.write(Buffer.from([0x01])), 50);
+      await new Promise((resolve) => socket.once('close', resolve));
+      clearInterval(trickle);
+      assert.deepEqual(failures, ['handshake_timeout']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('plaintext in permissive mode reaches HTTP with no identity', async () => {
