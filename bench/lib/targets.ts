@@ -103,7 +103,7 @@ export interface MeshletOptions {
   nodeFlags: string[];
 }
 
-/** The flags of the shipped entry points (Dockerfile, injected PROXY_COMMAND): a 1 MiB young generation. */
+/** The flags of the shipped entry points (Dockerfile, injected PROXY_COMMAND): a 4 MiB young generation. */
 export const SHIPPED_NODE_FLAGS = ['--max-semi-space-size=4', '--external-memory-accounted-in-global-limit'];
 
 /** The CLI file meshlet runs from, or why it cannot run. */
