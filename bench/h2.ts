@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, freePort, installCleanup, processTree, Tracked, waitForHttp200 } from './lib/procs.ts';
 import { REPO, startNodeServer } from './lib/targets.ts';
+import { findTools } from './lib/tools.ts';
 
 export interface H2Options {
   /** Seconds per cell. */
@@ -21,6 +22,8 @@ export interface H2Options {
   /** Requests per second of the fixed-rate cells. */
   readonly rate: number;
   readonly only: RegExp | null;
+  /** h2load's path, or null: its cells are then skipped (the report's notes say why). */
+  readonly h2load: string | null;
 }
 
 const MAIN = join(REPO, 'dist', 'main.js');
@@ -94,10 +97,10 @@ async function measure(pids: () => number[], load: () => Promise<LoadFigures>): 
 }
 
 // No h2load warm-up: its requests then are the ones the sidecar's CPU time was spent on.
-function h2load(port: number, authority: string, dir: string, seconds: number): LoadFigures {
+function h2load(bin: string, port: number, authority: string, dir: string, seconds: number): LoadFigures {
   const file = join(dir, `h2load-${port}-${Date.now()}.log`);
   const out = execFileSync(
-    'h2load',
+    bin,
     [
       '-D',
       String(seconds),
@@ -220,20 +223,24 @@ services:
       () =>
         s.map((x) => x.proc.pid);
 
-    if (want('h2load')) {
+    const h2loadBin = opts.h2load;
+    if (want('h2load') && h2loadBin === null) log('h2load direct / one hop: skipped, h2load missing');
+    if (want('h2load') && h2loadBin !== null) {
       log('h2load direct / one hop');
       const d: Cell = {
         id: 'h2load/direct',
         label: 'h2load, direct',
         result: await measure(
           () => [],
-          async () => h2load(h2up.port, 'h2up', tmp, seconds),
+          async () => h2load(h2loadBin, h2up.port, 'h2up', tmp, seconds),
         ),
       };
       const s: Cell = {
         id: 'h2load/one-hop',
         label: 'h2load, one sidecar (h2c in, HTTP/2 out)',
-        result: await measure(pidsOf(oneHop), async () => h2load(oneHop.outbound, 'h2up', tmp, seconds)),
+        result: await measure(pidsOf(oneHop), async () =>
+          h2load(h2loadBin, oneHop.outbound, 'h2up', tmp, seconds),
+        ),
       };
       cells.push(d, compare(s, d));
     }
@@ -366,10 +373,13 @@ async function main(): Promise<void> {
   const seconds = Number(args.seconds ?? (args.quick ? 2 : 10));
   const rate = Number(args.rate);
   installCleanup();
+  const tools = findTools(log);
+  for (const note of tools.notes) log(note);
   const cells = await measureH2Cells({
     seconds,
     rate,
     only: args.only === undefined ? null : new RegExp(args.only),
+    h2load: tools.h2load,
   });
   process.stdout.write(`\n${renderH2Cells(cells, seconds)}`);
   const dir = join(REPO, 'bench', 'results');

@@ -294,7 +294,7 @@ async function main(): Promise<Report> {
     }
     // HTTP/2 and gRPC cells (bench/h2.ts): their own loads (h2load, grpc-js), against direct in the same run.
     if (only === null || h2CellIds(rate).some((id) => only.test(id)))
-      h2Cells = await measureH2Cells({ seconds, rate, only });
+      h2Cells = await measureH2Cells({ seconds, rate, only, h2load: tools.h2load });
     // The memory cost of a 2,000-service config: two idle sidecars, no load.
     if (only === null || only.test(CONFIG_COST_ID)) {
       log(`${CONFIG_COST_ID}: starting`);

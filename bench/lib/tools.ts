@@ -10,6 +10,8 @@ import { join } from 'node:path';
 export interface Tools {
   wrk: string | null;
   nginx: string | null;
+  /** nghttp2's HTTP/2 load generator, for the h2load cells. */
+  h2load: string | null;
   fixedRate: string | null;
   /** Why a tool is missing, for the report. */
   notes: string[];
@@ -38,7 +40,10 @@ export function findTools(log: (line: string) => void): Tools {
   const missing = [
     ['wrk', 'wrk'],
     ['nginx', 'nginx-light'],
-  ].filter(([bin]) => which(bin!) === null);
+    ['h2load', 'nghttp2-client'],
+    // The balancing cells' DNS server (bench/lib/balanced.ts); Debian keeps it in /usr/sbin.
+    ['dnsmasq', 'dnsmasq-base'],
+  ].filter(([bin]) => which(bin!) === null && !existsSync(`/usr/sbin/${bin}`));
   if (
     missing.length > 0 &&
     !aptInstall(
@@ -54,8 +59,10 @@ export function findTools(log: (line: string) => void): Tools {
   const nginx = which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
   if (wrk === null) notes.push('wrk missing: every closed-loop cell is skipped');
   if (nginx === null) notes.push('nginx missing: the nginx reference cells are skipped');
+  const h2load = which('h2load');
+  if (h2load === null) notes.push('h2load missing: the h2load cells are skipped');
   const fixedRate = buildFixedRate(notes);
-  return { wrk, nginx, fixedRate, notes };
+  return { wrk, nginx, h2load, fixedRate, notes };
 }
 
 /** Compiles bench/loadgen/fixed-rate.c once per source version into the tmp dir. */
