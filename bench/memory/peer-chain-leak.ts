@@ -9,12 +9,12 @@
 //
 //   node bench/memory/peer-chain-leak.ts [--connections 3000]
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { mallocHeapMiB } from '../../test/helpers/malloc-heap.ts';
 
 const CASES = {
   'tls.Server, the client sends its certificate and the CA (as the mesh connector does)': 'server-chain',
@@ -30,16 +30,6 @@ const { values: args } = parseArgs({
 });
 const connections = Number(args.connections);
 const MiB = 2 ** 20;
-
-function heapMiB(): number {
-  let current = '';
-  let kib = 0;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) current = line.split(/\s+/)[5] ?? '';
-    else if (current === '[heap]' && line.startsWith('Rss:')) kib += Number(line.split(/\s+/)[1]);
-  }
-  return (kib * 1024) / MiB;
-}
 
 async function child(which: Case): Promise<void> {
   const tls = await import('node:tls');
@@ -122,10 +112,10 @@ async function child(which: Case): Promise<void> {
   };
   await one();
   await collect();
-  const before = heapMiB();
+  const before = mallocHeapMiB();
   for (let i = 0; i < connections; i += 20) await Promise.all(Array.from({ length: 20 }, one));
   await collect();
-  process.stdout.write(JSON.stringify({ before, after: heapMiB(), authorized }));
+  process.stdout.write(JSON.stringify({ before, after: mallocHeapMiB(), authorized }));
   process.exit(0);
 }
 
