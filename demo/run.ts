@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { NODE_FLAGS } from '../src/contract.ts';
 import { writeDevCerts } from '../src/tls/dev-ca.ts';
 // The demo's trace collector decodes OTLP protobuf like Jaeger would; it is the one the tests use.
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver.ts';
@@ -34,7 +35,6 @@ import { grpcDemo } from './grpc.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const BIN = join(ROOT, 'dist/main.js');
-const NODE_FLAGS = ['--max-semi-space-size=4', '--external-memory-accounted-in-global-limit'];
 const work = mkdtempSync(join(tmpdir(), 'meshlet-demo-'));
 // Outside `work`, which holds private keys and is removed at the end.
 const logs = mkdtempSync(join(tmpdir(), 'meshlet-demo-logs-'));

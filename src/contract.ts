@@ -7,6 +7,18 @@
 /** Listener ports. The admin port is never captured (kubelet probes, Prometheus). */
 export const PORTS = Object.freeze({ outbound: 15001, inbound: 15006, admin: 15000 });
 
+/**
+ * The flags node runs `meshlet run` with: a 4 MiB young generation, and
+ * external (Buffer) memory counted in V8's GC limits, which keep garbage out
+ * of RSS (docs/performance.md). The injected proxy command is built from
+ * them; the Dockerfile, bin/meshlet.js and the `start` script spell them out,
+ * and tests hold each to this list.
+ */
+export const NODE_FLAGS: readonly string[] = Object.freeze([
+  '--max-semi-space-size=4',
+  '--external-memory-accounted-in-global-limit',
+]);
+
 /** UID (and GID) the proxy runs as; the capture rules never redirect its own traffic. */
 export const PROXY_UID = 1337;
 

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/contract.ts';
 import type { Endpoint } from './load.ts';
 import { freePort, lastLines, processTree, Tracked, waitForHttp200 } from './procs.ts';
 
@@ -104,7 +105,7 @@ export interface MeshletOptions {
 }
 
 /** The flags of the shipped entry points (Dockerfile, injected PROXY_COMMAND): a 4 MiB young generation. */
-export const SHIPPED_NODE_FLAGS = ['--max-semi-space-size=4', '--external-memory-accounted-in-global-limit'];
+export const SHIPPED_NODE_FLAGS: string[] = [...NODE_FLAGS];
 
 /** The CLI file meshlet runs from, or why it cannot run. */
 let entryState: { main: string } | { unavailable: string } | null = null;

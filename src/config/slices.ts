@@ -5,7 +5,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 
 /** Time a step loop may hold the event loop before giving it back. */
-export const SLICE_MS = 5;
+const SLICE_MS = 5;
 
 /**
  * A pause to await between steps: it yields to the event loop once `sliceMs`

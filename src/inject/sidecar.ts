@@ -2,7 +2,15 @@
 // meshlet sidecar, its capture init container, volumes and annotations added
 // (docs/kubernetes.md). Pure: no I/O, input never mutated. `meshlet inject`
 // (manifest.ts) and the admission webhook (webhook.ts) both call it.
-import { ENV, MESH_CONFIG_DIR, MESH_CONFIG_FILE, PORTS, PROXY_UID, TLS_DIR } from '../contract.ts';
+import {
+  ENV,
+  MESH_CONFIG_DIR,
+  MESH_CONFIG_FILE,
+  NODE_FLAGS,
+  PORTS,
+  PROXY_UID,
+  TLS_DIR,
+} from '../contract.ts';
 import { ANNOTATION, InjectError, parseCidrList, parsePortList, quantityValue } from './annotations.ts';
 import type { Container, EnvVar, PodTemplate, Volume } from './k8s.ts';
 import { resolveContainerPort, rewriteAppProbes } from './probes.ts';
@@ -11,17 +19,10 @@ export const PROXY_CONTAINER = 'meshlet-proxy';
 export const INIT_CONTAINER = 'meshlet-init';
 export const INJECTED_LABEL = 'meshlet.dev/injected';
 /**
- * How the proxy container starts node (the Dockerfile's ENTRYPOINT, spelled
- * out so the flag holds whatever the image's entrypoint is): a 4 MiB young
- * generation and external (Buffer) memory counted in V8's GC limits keep
- * garbage out of RSS (docs/performance.md).
+ * How the proxy container starts node: the Dockerfile's ENTRYPOINT, spelled
+ * out so the flags hold whatever the image's entrypoint is.
  */
-export const PROXY_COMMAND: readonly string[] = Object.freeze([
-  'node',
-  '--max-semi-space-size=4',
-  '--external-memory-accounted-in-global-limit',
-  '/app/bin/meshlet.js',
-]);
+export const PROXY_COMMAND: readonly string[] = Object.freeze(['node', ...NODE_FLAGS, '/app/bin/meshlet.js']);
 
 const VOLUME_MESH = 'meshlet-mesh';
 const VOLUME_CERTS = 'meshlet-certs';

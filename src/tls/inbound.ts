@@ -167,7 +167,6 @@ export class InboundTls {
     }
     if (verifyError !== null) {
       const code = verifyError.code ?? verifyError.message;
-      socket.authorizationError = code as unknown as Error;
       const expired = code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID';
       this.#fail(socket, expired ? 'expired_peer_cert' : 'untrusted_peer_cert', code);
       return;

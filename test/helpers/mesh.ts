@@ -7,12 +7,13 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE_FLAGS } from '../../src/contract.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 // The compiled binary, as shipped: `npm test` builds it first.
 export const MAIN = join(ROOT, 'dist/main.js');
 /** V8 flags the shipped entry points use (bin/meshlet.js, Dockerfile); see docs/performance.md. */
-export const NODE_FLAGS = ['--max-semi-space-size=4', '--external-memory-accounted-in-global-limit'];
+export { NODE_FLAGS };
 
 /**
  * A port for a listener a test starts later. Taken below the kernel's

@@ -11,6 +11,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -18,6 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { NODE_FLAGS } from '../../../src/contract.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SYSTEM_NODE = '/usr/bin/node';
@@ -97,6 +99,14 @@ describe('bin/meshlet.js', () => {
       '--max-semi-space-size=4',
       '--external-memory-accounted-in-global-limit',
     ]);
+    assert.deepEqual(r.seen.execArgv, [...NODE_FLAGS], 'the flags of src/contract.ts');
+  });
+
+  it('`npm start` runs the sidecar with the same flags', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    assert.ok(pkg.scripts.start.endsWith(`node ${NODE_FLAGS.join(' ')} dist/main.js run`), pkg.scripts.start);
   });
 
   it('under an older Node, passes the exit code through', { skip: noOldNode }, () => {
